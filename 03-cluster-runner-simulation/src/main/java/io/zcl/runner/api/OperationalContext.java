@@ -1,0 +1,28 @@
+package io.zcl.runner.api;
+
+import java.util.List;
+
+/**
+ * Everything a run needs (Python: OperationalContextProtocol): the nodes, a way to run commands
+ * on each, what each node has, and where results go. One implementation per transport; closing it
+ * closes the executors and the journal.
+ */
+public interface OperationalContext extends AutoCloseable {
+
+    /** The nodes of the cluster, in descriptor order. */
+    List<NodeDescriptor> nodes();
+
+    /** The executor for a node; throws {@link UnknownNodeException} for an id not in {@link #nodes()}. */
+    NodeExecutor executor(String nodeId);
+
+    /** What the node has; throws {@link UnknownNodeException} for an unknown id. */
+    SystemConfiguration systemConfig(String nodeId);
+
+    JournalWriter journal();
+
+    /** "local", "zmq" or "ssh": recorded in the journal with every result. */
+    String transport();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,514 @@
+package io.zcl.runner.zmq;
+
+import io.zcl.runner.api.Command;
+import io.zcl.runner.api.CommandResult;
+import io.zcl.runner.api.NodeExecutor;
+import io.zcl.runner.api.OutputListener;
+import io.zcl.runner.api.SystemConfiguration;
+import io.zcl.runner.zmq.Protocol.Cmd;
+import io.zcl.runner.zmq.Protocol.ErrorCode;
+import io.zcl.runner.zmq.Protocol.Field;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMsg;
+
+/**
+ * The node agent: dials out to the coordinator (DEALER -> ROUTER), says HELLO with the node's
+ * SystemConfiguration, runs the commands it is sent through a local {@link NodeExecutor}, streams
+ * their output and sends each RESULT, which it keeps until the coordinator ACKs it.
+ *
+ * <p>One thread owns the socket. Commands finish on other threads; they hand their messages to
+ * that thread through a bounded queue and a wake-up pipe, so a burst of output slows the command
+ * down (backpressure) instead of growing memory.
+ *
+ * <p>Liveness is Paranoid Pirate in both directions: any message counts; after liveness x
+ * interval of silence the agent closes its socket, waits a jittered, doubling backoff and
+ * connects again with a fresh HELLO that lists what it is running and what is still unacked.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
+
+    /** Built-in command that runs nothing: measures the transport without a process spawn. */
+    public static final String BUILTIN_NOOP = "@noop";
+
+    /** How many acknowledged command ids are remembered, to refuse a replayed RUN. */
+    private static final int REMEMBERED_ACKED = 10_000;
+
+    /** Outbound messages waiting for the socket; bounds memory when output outruns the network. */
+    private static final int OUTBOX_CAPACITY = 1024;
+
+    /**
+     * @param coordinator       endpoint to connect to, e.g. tcp://10.0.0.1:5555
+     * @param nodeId            this node's id in the cluster descriptor
+     * @param system            what this node has, sent in HELLO
+     * @param heartbeatMs       heartbeat interval until WELCOME says otherwise
+     * @param liveness          missed intervals before the coordinator counts as gone
+     * @param backoffInitialMs  first reconnect delay; doubles up to backoffMaxMs
+     * @param backoffMaxMs      cap of the reconnect delay
+     * @param allowedExecutables if not empty, only these argv[0] values may run (names or paths)
+     * @param maxConcurrent     advertised in HELLO; the executor enforces it
+     */
+    public record Settings(String coordinator, String nodeId, SystemConfiguration system, int heartbeatMs,
+                           int liveness, long backoffInitialMs, long backoffMaxMs,
+                           Set<String> allowedExecutables, int maxConcurrent) {
+        public Settings {
+            Objects.requireNonNull(coordinator, "coordinator");
+            Objects.requireNonNull(nodeId, "nodeId");
+            Objects.requireNonNull(system, "system");
+            allowedExecutables = allowedExecutables == null ? Set.of() : Set.copyOf(allowedExecutables);
+        }
+
+        public static Settings defaults(String coordinator, String nodeId, SystemConfiguration system) {
+            return new Settings(coordinator, nodeId, system, Protocol.DEFAULT_HEARTBEAT_MS, Protocol.DEFAULT_LIVENESS,
+                    1000, 32_000, Set.of(), 64);
+        }
+
+        public Settings withHeartbeat(int newHeartbeatMs, int newLiveness) {
+            return new Settings(coordinator, nodeId, system, newHeartbeatMs, newLiveness, backoffInitialMs,
+                    backoffMaxMs, allowedExecutables, maxConcurrent);
+        }
+
+        public Settings withBackoff(long initialMs, long maxMs) {
+            return new Settings(coordinator, nodeId, system, heartbeatMs, liveness, initialMs, maxMs,
+                    allowedExecutables, maxConcurrent);
+        }
+
+        public Settings withAllowedExecutables(Set<String> allowed) {
+            return new Settings(coordinator, nodeId, system, heartbeatMs, liveness, backoffInitialMs, backoffMaxMs,
+                    allowed, maxConcurrent);
+        }
+    }
+
+    /** Agent state a caller can watch (tests, the simulation's progress). */
+    public enum State { CONNECTING, READY, STOPPED }
+
+    private final Settings settings;
+    private final NodeExecutor executor;
+    private final ZContext ctx;
+    private final boolean ownsContext;
+    private final LongSupplier clock;
+    private final String instance = UUID.randomUUID().toString();
+    private final Backoff backoff;
+    private final Wakeup wakeup = new Wakeup();
+    private final BlockingQueue<Message> outbox = new ArrayBlockingQueue<>(OUTBOX_CAPACITY);
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** Finished but not yet acknowledged: re-sent after every (re)connect. Written by the I/O thread only. */
+    private final Map<String, Message> unacked = new ConcurrentHashMap<>();
+    private final LinkedHashMap<String, Boolean> acked = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_ACKED;
+        }
+    };
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Map<String, AtomicLong> outputSeq = new ConcurrentHashMap<>();
+    private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong outputDropped = new AtomicLong();
+    private volatile boolean running0 = true;
+    private volatile State state = State.CONNECTING;
+    private volatile boolean sessionUp;
+    private Thread thread;
+
+    private ZMQ.Socket socket;
+    private Liveness liveness;
+    private long heartbeatMs;
+    private Message pendingSend;
+
+    public NodeAgent(Settings settings, NodeExecutor executor) {
+        this(settings, executor, null, System::currentTimeMillis);
+    }
+
+    /**
+     * @param ctx   a shared context (many agents in one JVM share one), or null for an own one
+     * @param clock milliseconds; a parameter so liveness can be driven in tests
+     */
+    public NodeAgent(Settings settings, NodeExecutor executor, ZContext ctx, LongSupplier clock) {
+        this.settings = settings;
+        this.executor = executor;
+        this.ownsContext = ctx == null;
+        this.ctx = ctx == null ? new ZContext(1) : ctx;
+        this.clock = clock;
+        this.backoff = new Backoff(settings.backoffInitialMs(), settings.backoffMaxMs(),
+                () -> ThreadLocalRandom.current().nextDouble());
+        this.heartbeatMs = settings.heartbeatMs();
+    }
+
+    /** Starts the agent's I/O thread. */
+    public NodeAgent start() {
+        thread = new Thread(this::loop, "agent-" + settings.nodeId());
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public String nodeId() {
+        return settings.nodeId();
+    }
+
+    /** Random per process start; a new one tells the coordinator that the agent restarted. */
+    public String instance() {
+        return instance;
+    }
+
+    public long reconnects() {
+        return reconnects.get();
+    }
+
+    public long outputChunksDropped() {
+        return outputDropped.get();
+    }
+
+    /** Blocks until the agent has stopped (after {@link #close()}), up to the timeout. */
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void loop() {
+        try {
+            while (running0) {
+                connect();
+                runSession();
+                closeSocket();
+                if (running0) {
+                    long delay = backoff.nextDelayMs();
+                    reconnects.incrementAndGet();
+                    LOG.warn("{}: coordinator {} silent for {} ms; reconnecting in {} ms", settings.nodeId(),
+                            settings.coordinator(), liveness.silenceMs(clock.getAsLong()), delay);
+                    pause(delay);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("{}: agent loop failed", settings.nodeId(), e);
+        } finally {
+            closeSocket();
+            state = State.STOPPED;
+            wakeup.close();
+            if (ownsContext) {
+                ctx.close();
+            }
+            stopped.countDown();
+        }
+    }
+
+    private void connect() {
+        socket = ctx.createSocket(SocketType.DEALER);
+        socket.setLinger(0);
+        socket.setMaxMsgSize(Protocol.MAX_FRAME_BYTES);
+        socket.setSndHWM(OUTBOX_CAPACITY);
+        socket.connect(settings.coordinator());
+        state = State.CONNECTING;
+        sessionUp = false;
+        liveness = new Liveness(heartbeatMs, settings.liveness(), clock.getAsLong());
+        send(hello());
+    }
+
+    private Message hello() {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put(Field.VERSION, Protocol.VERSION);
+        f.put(Field.NODE_ID, settings.nodeId());
+        f.put(Field.INSTANCE, instance);
+        f.put(Field.AGENT, "zcl-agent/0.1.0 (java " + Runtime.version().feature() + ")");
+        f.put(Field.SYSTEM, Codec.system(settings.system()));
+        f.put(Field.MAX_CONCURRENT, settings.maxConcurrent());
+        f.put(Field.RUNNING, new ArrayList<>(running));
+        f.put(Field.UNACKED, new ArrayList<>(unacked.keySet()));
+        return Message.of(Cmd.HELLO, f);
+    }
+
+    /** One connection's life: returns when the coordinator is declared dead or the agent stops. */
+    private void runSession() {
+        try (ZMQ.Poller poller = ctx.createPoller(2)) {
+            int sockIdx = poller.register(socket, ZMQ.Poller.POLLIN);
+            int wakeIdx = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
+            pollUntilDeadOrStopped(poller, sockIdx, wakeIdx);
+        }
+        if (sessionUp) {
+            send(Message.of(Cmd.BYE, Map.of(Field.REASON, "agent stopping")));
+        }
+    }
+
+    private void pollUntilDeadOrStopped(ZMQ.Poller poller, int sockIdx, int wakeIdx) {
+        while (running0) {
+            long now = clock.getAsLong();
+            if (liveness.isDead(now)) {
+                return;
+            }
+            if (liveness.heartbeatDue(now)) {
+                send(Message.of(Cmd.HEARTBEAT));
+            }
+            poller.poll(Math.max(1, liveness.msUntilNextEvent(clock.getAsLong())));
+            if (poller.pollin(wakeIdx)) {
+                wakeup.drain();
+            }
+            if (poller.pollin(sockIdx)) {
+                receiveAll();
+            }
+            flushOutbox();
+        }
+    }
+
+    /** Reads at most one batch so heartbeats and the outbox still get their turn under a flood. */
+    private void receiveAll() {
+        ZMsg msg;
+        int budget = 256;
+        while (budget-- > 0 && (msg = ZMsg.recvMsg(socket, ZMQ.DONTWAIT)) != null) {
+            liveness.heard(clock.getAsLong());
+            try {
+                handle(Message.parse(msg));
+            } catch (ProtocolException e) {
+                LOG.warn("{}: bad message from coordinator: {} {}", settings.nodeId(), e.code(), e.getMessage());
+                send(Message.error(e.code(), e.getMessage()));
+            }
+        }
+    }
+
+    private void handle(Message m) throws ProtocolException {
+        Body b = m.body();
+        switch (m.cmd()) {
+            case WELCOME -> {
+                int hb = (int) b.optInteger(Field.HEARTBEAT_MS, heartbeatMs);
+                int lv = (int) b.optInteger(Field.LIVENESS, settings.liveness());
+                if (hb <= 0 || lv <= 0) {
+                    throw new ProtocolException(ErrorCode.BAD_BODY, "heartbeat_ms and liveness must be positive");
+                }
+                heartbeatMs = hb;
+                liveness = new Liveness(hb, lv, clock.getAsLong());
+                backoff.reset();
+                sessionUp = true;
+                state = State.READY;
+                // Results the coordinator has not acknowledged go again; it de-duplicates by cmd id.
+                unacked.values().forEach(this::send);
+            }
+            case RUN -> run(Codec.command(b), b.optBoolean(Field.STREAM, false));
+            case CANCEL -> executor.cancel(b.string(Field.CMD_ID));
+            case ACK -> {
+                String id = b.string(Field.CMD_ID);
+                unacked.remove(id);
+                acked.put(id, Boolean.TRUE);
+            }
+            case HEARTBEAT -> {
+                // liveness already updated: any traffic counts
+            }
+            case ERROR -> {
+                String code = b.optString(Field.CODE, "?");
+                LOG.warn("{}: coordinator says {}: {}", settings.nodeId(), code, b.optString(Field.REASON, ""));
+                if (ErrorCode.HELLO_REQUIRED.name().equals(code)) {
+                    // The coordinator restarted and forgot us: introduce ourselves again.
+                    sessionUp = false;
+                    state = State.CONNECTING;
+                    send(hello());
+                }
+            }
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND,
+                    m.cmd() + " is sent by agents, not to them");
+        }
+    }
+
+    private void run(Command cmd, boolean stream) {
+        String id = cmd.id();
+        if (running.contains(id)) {
+            return; // a re-sent RUN for a command in progress: idempotent
+        }
+        Message held = unacked.get(id);
+        if (held != null) {
+            send(held); // finished already: the RESULT was probably lost, send it again
+            return;
+        }
+        if (acked.containsKey(id)) {
+            send(Message.of(Cmd.ERROR, Map.of(Field.CODE, ErrorCode.DUPLICATE.name(),
+                    Field.REASON, "command " + id + " already ran and was acknowledged", Field.REF, id)));
+            return;
+        }
+        String program = cmd.argv().get(0);
+        if (program.equals(BUILTIN_NOOP)) {
+            Instant now = Instant.now();
+            finished(new CommandResult(id, settings.nodeId(), CommandResult.Status.COMPLETED, 0, "", "", false,
+                    now, Duration.ZERO, null));
+            return;
+        }
+        if (!isAllowed(program)) {
+            finished(CommandResult.failed(id, settings.nodeId(), CommandResult.Status.FAILED_TO_START, Instant.now(),
+                    Duration.ZERO, "'" + program + "' is not on this agent's allow-list"));
+            return;
+        }
+        running.add(id);
+        OutputListener listener = stream ? this::output : OutputListener.NONE;
+        executor.run(cmd, listener).whenComplete((result, error) -> {
+            CommandResult r = result != null ? result
+                    : CommandResult.failed(id, settings.nodeId(), CommandResult.Status.FAILED_TO_START,
+                            Instant.now(), Duration.ZERO, String.valueOf(error));
+            post(Codec.result(r));
+        });
+    }
+
+    private boolean isAllowed(String program) {
+        Set<String> allowed = settings.allowedExecutables();
+        return allowed.isEmpty() || allowed.contains(program)
+                || allowed.contains(Path.of(program).getFileName().toString()) && !program.contains("/");
+    }
+
+    /** From the executor's output thread. */
+    private void output(String commandId, OutputListener.Stream stream, byte[] chunk) {
+        Message m = Message.of(Cmd.OUTPUT, Map.of(Field.CMD_ID, commandId,
+                Field.STREAM, stream == OutputListener.Stream.STDOUT ? "stdout" : "stderr",
+                Field.SEQ, outputSeq.computeIfAbsent(commandId, k -> new AtomicLong()).getAndIncrement(),
+                Field.DATA, chunk));
+        if (!sessionUp) {
+            // Live output is best effort while disconnected; the RESULT still carries the captured output.
+            outputDropped.incrementAndGet();
+            return;
+        }
+        try {
+            // Blocks when the outbox is full: the command's pipe fills and the command slows down.
+            while (sessionUp && running0 && !outbox.offer(m, 100, TimeUnit.MILLISECONDS)) {
+                wakeup.wake();
+            }
+            wakeup.wake();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** From any thread: a RESULT to hand to the I/O thread. Never dropped. */
+    private void post(Message m) {
+        if (Thread.currentThread() == thread) {
+            // The executor completed synchronously on the I/O thread: queueing could wait on ourselves.
+            String id = (String) m.body().asMap().get(Field.CMD_ID);
+            running.remove(id);
+            outputSeq.remove(id);
+            unacked.put(id, m);
+            if (sessionUp) {
+                send(m);
+            }
+            return;
+        }
+        try {
+            while (!outbox.offer(m, 100, TimeUnit.MILLISECONDS)) {
+                wakeup.wake();
+                if (!running0) {
+                    return;
+                }
+            }
+            wakeup.wake();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void finished(CommandResult r) {
+        Message m = Codec.result(r);
+        unacked.put(r.commandId(), m);
+        send(m);
+    }
+
+    /** On the I/O thread: move queued messages to the socket while it accepts them. */
+    private void flushOutbox() {
+        while (true) {
+            if (pendingSend != null) {
+                if (!trySend(pendingSend)) {
+                    return;
+                }
+                pendingSend = null;
+            }
+            Message m = outbox.poll();
+            if (m == null) {
+                return;
+            }
+            if (m.cmd() == Cmd.RESULT) {
+                String id = (String) m.body().asMap().get(Field.CMD_ID);
+                running.remove(id);
+                outputSeq.remove(id);
+                unacked.put(id, m);
+                if (!sessionUp) {
+                    continue; // sent with the others after the next WELCOME
+                }
+            }
+            pendingSend = m;
+        }
+    }
+
+    private boolean trySend(Message m) {
+        boolean ok = Frames.send(socket, null, m);
+        if (ok) {
+            liveness.sent(clock.getAsLong());
+        }
+        return ok;
+    }
+
+    private void send(Message m) {
+        if (!trySend(m)) {
+            LOG.debug("{}: send of {} would block; dropped (re-sent after reconnect if it matters)",
+                    settings.nodeId(), m.cmd());
+        }
+    }
+
+    /** Waits out a backoff delay, but wakes at once when the agent is closed. */
+    private void pause(long ms) {
+        long until = clock.getAsLong() + ms;
+        try (ZMQ.Poller poller = ctx.createPoller(1)) {
+            poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
+            while (running0 && clock.getAsLong() < until) {
+                poller.poll(Math.min(100, Math.max(1, until - clock.getAsLong())));
+                wakeup.drain();
+            }
+        }
+    }
+
+    private void closeSocket() {
+        if (socket != null) {
+            ctx.destroySocket(socket);
+            socket = null;
+        }
+        sessionUp = false;
+    }
+
+    /** Stops the agent: sends BYE if connected, closes the socket. Running commands are not killed. */
+    @Override
+    public void close() {
+        running0 = false;
+        wakeup.wake();
+        try {
+            if (thread != null && !stopped.await(5, TimeUnit.SECONDS)) {
+                LOG.warn("{}: agent thread did not stop within 5 s", settings.nodeId());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Test hook: the ids this agent holds unacknowledged results for. */
+    Set<String> unackedIds() {
+        return new HashSet<>(unacked.keySet());
+    }
+
+    List<String> runningIds() {
+        return new ArrayList<>(running);
+    }
+}

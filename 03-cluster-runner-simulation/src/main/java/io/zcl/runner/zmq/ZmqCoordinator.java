@@ -1,0 +1,579 @@
+package io.zcl.runner.zmq;
+
+import io.zcl.runner.api.Command;
+import io.zcl.runner.api.CommandResult;
+import io.zcl.runner.api.NodeExecutor;
+import io.zcl.runner.api.OutputListener;
+import io.zcl.runner.api.SystemConfiguration;
+import io.zcl.runner.zmq.Protocol.Cmd;
+import io.zcl.runner.zmq.Protocol.ErrorCode;
+import io.zcl.runner.zmq.Protocol.Field;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMsg;
+
+/**
+ * The coordinator side of ZCR1: one ROUTER socket that every agent dials into. It keeps a session
+ * per node (who, which agent instance, liveness, what the node has), sends RUN, collects OUTPUT
+ * and RESULT, ACKs every RESULT, and hands out a {@link NodeExecutor} per node.
+ *
+ * <p>One I/O thread owns the socket. {@link NodeExecutor#run} from any thread queues a request
+ * and pokes a wake-up pipe, so callers never touch the socket.
+ *
+ * <p>A command in flight on a node that goes silent is not failed at once: the node may come
+ * back (a network blip) and re-send the RESULT it kept. It is failed as NODE_LOST when the node's
+ * agent comes back as a new instance (it restarted and lost the command), or when the node stays
+ * away longer than the grace period.
+ */
+public final class ZmqCoordinator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ZmqCoordinator.class);
+
+    /** How many finished command ids are remembered to recognise a re-sent RESULT as a duplicate. */
+    private static final int REMEMBERED_FINISHED = 100_000;
+
+    /** Messages handled per loop turn before timers run again. */
+    private static final int RECEIVE_BATCH = 256;
+
+    /**
+     * @param bind         endpoint to bind, e.g. tcp://*:5555 or tcp://127.0.0.1:* (ephemeral)
+     * @param heartbeatMs  heartbeat interval, sent to agents in WELCOME
+     * @param liveness     missed intervals before a node is declared lost
+     * @param lostGraceMs  how long commands on a lost node wait for it to come back before they
+     *                     complete as NODE_LOST
+     */
+    public record Settings(String bind, int heartbeatMs, int liveness, long lostGraceMs) {
+        public Settings {
+            Objects.requireNonNull(bind, "bind");
+            if (heartbeatMs <= 0 || liveness <= 0 || lostGraceMs < 0) {
+                throw new IllegalArgumentException("heartbeat, liveness must be positive and grace >= 0");
+            }
+        }
+
+        public static Settings defaults(String bind) {
+            return new Settings(bind, Protocol.DEFAULT_HEARTBEAT_MS, Protocol.DEFAULT_LIVENESS, 10_000);
+        }
+    }
+
+    /** Counters for metrics and tests. */
+    public record Stats(long runsSent, long resultsReceived, long duplicateResults, long orphanResults,
+                        long protocolErrors, long nodesLost, long messagesIn, long messagesOut) {
+    }
+
+    private final class Session {
+        final String nodeId;
+        byte[] identity;
+        String instance;
+        SystemConfiguration system;
+        Liveness liveness;
+        boolean up;
+        long lostAtMs;
+
+        Session(String nodeId) {
+            this.nodeId = nodeId;
+        }
+    }
+
+    private static final class Pending {
+        final String nodeId;
+        final Command command;
+        final OutputListener listener;
+        final boolean stream;
+        final CompletableFuture<CommandResult> future = new CompletableFuture<>();
+        final Instant submitted = Instant.now();
+        String sentToInstance;
+
+        Pending(String nodeId, Command command, OutputListener listener) {
+            this.nodeId = nodeId;
+            this.command = command;
+            this.listener = listener;
+            this.stream = listener != OutputListener.NONE;
+        }
+    }
+
+    private final Settings settings;
+    private final ZContext ctx;
+    private final boolean ownsContext;
+    private final LongSupplier clock;
+    private final Wakeup wakeup = new Wakeup();
+    private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
+    private final List<CoordinatorListener> listeners = new CopyOnWriteArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final ExecutorService callbacks = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "coordinator-callback");
+        t.setDaemon(true);
+        return t;
+    });
+
+    // I/O-thread state
+    private final Map<String, Session> sessions = new HashMap<>();
+    private final Map<ByteBuffer, Session> byIdentity = new HashMap<>();
+    private final Map<String, Pending> pending = new HashMap<>();
+    private final LinkedHashMap<String, Boolean> finished = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_FINISHED;
+        }
+    };
+
+    // Read from any thread
+    private final Map<String, SystemConfiguration> upNodes = new ConcurrentHashMap<>();
+    private final Map<String, Pending> pendingById = new ConcurrentHashMap<>();
+    private final AtomicLong runsSent = new AtomicLong();
+    private final AtomicLong resultsReceived = new AtomicLong();
+    private final AtomicLong duplicateResults = new AtomicLong();
+    private final AtomicLong orphanResults = new AtomicLong();
+    private final AtomicLong protocolErrors = new AtomicLong();
+    private final AtomicLong nodesLost = new AtomicLong();
+    private final AtomicLong messagesIn = new AtomicLong();
+    private final AtomicLong messagesOut = new AtomicLong();
+
+    private volatile boolean running = true;
+    private volatile String endpoint;
+    private volatile RuntimeException startFailure;
+    private ZMQ.Socket router;
+    private Thread thread;
+
+    public ZmqCoordinator(Settings settings) {
+        this(settings, null, System::currentTimeMillis);
+    }
+
+    public ZmqCoordinator(Settings settings, ZContext ctx, LongSupplier clock) {
+        this.settings = settings;
+        this.ownsContext = ctx == null;
+        this.ctx = ctx == null ? new ZContext(1) : ctx;
+        this.clock = clock;
+    }
+
+    public ZmqCoordinator addListener(CoordinatorListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /** Binds and starts the I/O thread. Returns the bound endpoint (with the real port). */
+    public String start() {
+        thread = new Thread(this::loop, "coordinator");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            if (!started.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("coordinator did not start within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
+        }
+        if (startFailure != null) {
+            throw startFailure;
+        }
+        return endpoint;
+    }
+
+    /** The bound endpoint, e.g. tcp://127.0.0.1:41234. */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Nodes with a live session now. */
+    public Set<String> upNodes() {
+        return Set.copyOf(upNodes.keySet());
+    }
+
+    /** What a connected node reported in HELLO. */
+    public Optional<SystemConfiguration> systemConfig(String nodeId) {
+        return Optional.ofNullable(upNodes.get(nodeId));
+    }
+
+    /** Waits until all the given nodes have a live session. Returns the ones still missing. */
+    public Set<String> awaitNodes(Collection<String> nodeIds, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Set<String> missing = new HashSet<>(nodeIds);
+            missing.removeAll(upNodes.keySet());
+            if (missing.isEmpty() || System.nanoTime() >= deadline) {
+                return missing;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    public Stats stats() {
+        return new Stats(runsSent.get(), resultsReceived.get(), duplicateResults.get(), orphanResults.get(),
+                protocolErrors.get(), nodesLost.get(), messagesIn.get(), messagesOut.get());
+    }
+
+    /** Commands sent and not yet answered. */
+    public int inFlight() {
+        return pendingById.size();
+    }
+
+    /** The executor for one node. It works whether or not the node is connected yet. */
+    public NodeExecutor executor(String nodeId) {
+        return new ZmqNodeExecutor(nodeId);
+    }
+
+    private final class ZmqNodeExecutor implements NodeExecutor {
+        private final String nodeId;
+
+        ZmqNodeExecutor(String nodeId) {
+            this.nodeId = nodeId;
+        }
+
+        @Override
+        public String nodeId() {
+            return nodeId;
+        }
+
+        @Override
+        public CompletableFuture<CommandResult> run(Command command, OutputListener listener) {
+            if (!running) {
+                return CompletableFuture.failedFuture(new IllegalStateException("coordinator is closed"));
+            }
+            Pending p = new Pending(nodeId, command, listener == null ? OutputListener.NONE : listener);
+            if (pendingById.putIfAbsent(command.id(), p) != null) {
+                return CompletableFuture.failedFuture(
+                        new IllegalArgumentException("command id " + command.id() + " is already in flight"));
+            }
+            submit(() -> dispatch(p));
+            return p.future;
+        }
+
+        @Override
+        public boolean cancel(String commandId) {
+            Pending p = pendingById.get(commandId);
+            if (p == null || !p.nodeId.equals(nodeId)) {
+                return false;
+            }
+            submit(() -> {
+                Session s = sessions.get(nodeId);
+                if (s != null && s.up) {
+                    send(s, Message.of(Cmd.CANCEL, Map.of(Field.CMD_ID, commandId)));
+                }
+            });
+            return true;
+        }
+    }
+
+    private void submit(Runnable r) {
+        requests.add(r);
+        wakeup.wake();
+    }
+
+    // ------------------------------------------------------------------ I/O thread
+
+    private void loop() {
+        try {
+            router = ctx.createSocket(SocketType.ROUTER);
+            router.setLinger(0);
+            router.setRouterMandatory(true);
+            router.setMaxMsgSize(Protocol.MAX_FRAME_BYTES);
+            router.setRcvHWM(100_000);
+            router.setSndHWM(100_000);
+            router.bind(settings.bind());
+            endpoint = router.getLastEndpoint();
+        } catch (RuntimeException e) {
+            startFailure = new IllegalStateException("cannot bind " + settings.bind() + ": " + e.getMessage(), e);
+            started.countDown();
+            stopped.countDown();
+            return;
+        }
+        started.countDown();
+        try (ZMQ.Poller poller = ctx.createPoller(2)) {
+            int sockIdx = poller.register(router, ZMQ.Poller.POLLIN);
+            int wakeIdx = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
+            boolean moreToRead = false;
+            while (running) {
+                poller.poll(moreToRead ? 0 : nextTimerMs());
+                if (poller.pollin(wakeIdx)) {
+                    wakeup.drain();
+                }
+                Runnable r;
+                while ((r = requests.poll()) != null) {
+                    r.run();
+                }
+                moreToRead = poller.pollin(sockIdx) && receiveAll();
+                timers(clock.getAsLong());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("coordinator loop failed", e);
+        } finally {
+            new ArrayList<>(pending.values()).forEach(p -> complete(p, lost(p, "coordinator stopped")));
+            ctx.destroySocket(router);
+            wakeup.close();
+            if (ownsContext) {
+                ctx.close();
+            }
+            stopped.countDown();
+        }
+    }
+
+    private long nextTimerMs() {
+        long now = clock.getAsLong();
+        long next = settings.heartbeatMs();
+        for (Session s : sessions.values()) {
+            if (s.up) {
+                next = Math.min(next, s.liveness.msUntilNextEvent(now));
+            }
+        }
+        return Math.max(1, next);
+    }
+
+    /** Reads what is waiting, at most one batch, so timers and heartbeats still run under a flood. */
+    private boolean receiveAll() {
+        ZMsg msg;
+        int budget = RECEIVE_BATCH;
+        while (budget-- > 0 && (msg = ZMsg.recvMsg(router, ZMQ.DONTWAIT)) != null) {
+            messagesIn.incrementAndGet();
+            byte[] identity = msg.pop().getData();
+            Session session = byIdentity.get(ByteBuffer.wrap(identity));
+            if (session != null) {
+                session.liveness.heard(clock.getAsLong());
+            }
+            Message m;
+            try {
+                m = Message.parse(msg);
+                if (m.cmd().code() >= 0x10 && m.cmd() != Cmd.ERROR) {
+                    throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, m.cmd() + " is sent to agents, not by them");
+                }
+                if (session == null && m.cmd() != Cmd.HELLO) {
+                    if (m.cmd() != Cmd.BYE && m.cmd() != Cmd.ERROR) {
+                        // After a coordinator restart agents still talk over their old connection.
+                        sendTo(identity, Message.error(ErrorCode.HELLO_REQUIRED, "no session: send HELLO first"));
+                    }
+                    continue;
+                }
+                handle(identity, session, m);
+            } catch (ProtocolException e) {
+                String peer = session != null ? session.nodeId : HexFormat.of().formatHex(identity);
+                protocolErrors.incrementAndGet();
+                LOG.warn("protocol error from {}: {} {}", peer, e.code(), e.getMessage());
+                listeners.forEach(l -> l.protocolError(peer, e.code(), e.getMessage()));
+                sendTo(identity, Message.error(e.code(), e.getMessage()));
+            }
+        }
+        return budget < 0;
+    }
+
+    private void handle(byte[] identity, Session session, Message m) throws ProtocolException {
+        Body b = m.body();
+        switch (m.cmd()) {
+            case HELLO -> hello(identity, b);
+            case HEARTBEAT -> {
+                // liveness already updated
+            }
+            case OUTPUT -> {
+                Pending p = pending.get(b.string(Field.CMD_ID));
+                if (p != null && p.nodeId.equals(session.nodeId)) {
+                    String stream = b.string(Field.STREAM);
+                    OutputListener.Stream s = switch (stream) {
+                        case "stdout" -> OutputListener.Stream.STDOUT;
+                        case "stderr" -> OutputListener.Stream.STDERR;
+                        default -> throw new ProtocolException(ErrorCode.BAD_BODY,
+                                "stream must be stdout or stderr, got '" + stream + "'");
+                    };
+                    p.listener.onOutput(p.command.id(), s, b.bytes(Field.DATA));
+                }
+            }
+            case RESULT -> result(session, b);
+            case BYE -> nodeLost(session, "agent said BYE: " + b.optString(Field.REASON, ""));
+            case ERROR -> LOG.warn("{} reports {}: {}", session.nodeId, b.optString(Field.CODE, "?"),
+                    b.optString(Field.REASON, ""));
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "unexpected " + m.cmd());
+        }
+    }
+
+    private void hello(byte[] identity, Body b) throws ProtocolException {
+        long version = b.integer(Field.VERSION);
+        if (version != Protocol.VERSION) {
+            throw new ProtocolException(ErrorCode.BAD_VERSION, "this coordinator speaks version "
+                    + Protocol.VERSION + ", agent sent " + version);
+        }
+        String nodeId = b.string(Field.NODE_ID);
+        if (nodeId.isBlank()) {
+            throw new ProtocolException(ErrorCode.BAD_BODY, "node_id must not be blank");
+        }
+        String instance = b.string(Field.INSTANCE);
+        SystemConfiguration system = Codec.system(b.optMap(Field.SYSTEM).isEmpty()
+                ? Map.of("hostname", nodeId) : b.optMap(Field.SYSTEM));
+        Set<String> agentKnows = new HashSet<>(b.optStringList(Field.RUNNING));
+        agentKnows.addAll(b.optStringList(Field.UNACKED));
+
+        Session s = sessions.computeIfAbsent(nodeId, Session::new);
+        if (s.identity != null) {
+            byIdentity.remove(ByteBuffer.wrap(s.identity));
+        }
+        boolean restarted = s.instance != null && !s.instance.equals(instance);
+        s.identity = identity;
+        s.instance = instance;
+        s.system = system;
+        s.liveness = new Liveness(settings.heartbeatMs(), settings.liveness(), clock.getAsLong());
+        s.up = true;
+        byIdentity.put(ByteBuffer.wrap(identity), s);
+        upNodes.put(nodeId, system);
+
+        send(s, Message.of(Cmd.WELCOME, Map.of(Field.VERSION, Protocol.VERSION,
+                Field.HEARTBEAT_MS, settings.heartbeatMs(), Field.LIVENESS, settings.liveness())));
+        LOG.info("{} up (agent {}{})", nodeId, instance, restarted ? ", restarted" : "");
+        listeners.forEach(l -> l.nodeUp(nodeId, system, restarted));
+
+        for (Pending p : new ArrayList<>(pending.values())) {
+            if (!p.nodeId.equals(nodeId) || agentKnows.contains(p.command.id())) {
+                continue;
+            }
+            if (p.sentToInstance != null && !p.sentToInstance.equals(instance)) {
+                complete(p, lost(p, "agent on " + nodeId + " restarted while the command ran"));
+            } else {
+                sendRun(s, p); // never sent, or lost in flight: RUN is idempotent by cmd id
+            }
+        }
+    }
+
+    private void result(Session session, Body b) throws ProtocolException {
+        CommandResult r = Codec.commandResult(session.nodeId, b);
+        Pending p = pending.get(r.commandId());
+        if (p != null && p.nodeId.equals(session.nodeId)) {
+            resultsReceived.incrementAndGet();
+            complete(p, r);
+        } else if (finished.containsKey(r.commandId())) {
+            duplicateResults.incrementAndGet();
+        } else {
+            orphanResults.incrementAndGet();
+            finished.put(r.commandId(), Boolean.TRUE);
+            listeners.forEach(l -> l.orphanResult(session.nodeId, r));
+        }
+        // Acknowledged in every case, so the agent can let go of it; a duplicate is answered too.
+        send(session, Message.of(Cmd.ACK, Map.of(Field.CMD_ID, r.commandId())));
+    }
+
+    private void dispatch(Pending p) {
+        pending.put(p.command.id(), p);
+        Session s = sessions.get(p.nodeId);
+        if (s != null && s.up) {
+            sendRun(s, p);
+        }
+        // Otherwise it waits for the node's HELLO, or for the grace period to run out (timers).
+    }
+
+    private void sendRun(Session s, Pending p) {
+        if (send(s, Codec.run(p.command, p.stream))) {
+            p.sentToInstance = s.instance;
+            runsSent.incrementAndGet();
+            listeners.forEach(l -> l.commandStarted(s.nodeId, p.command.id()));
+        }
+    }
+
+    private void timers(long now) {
+        for (Session s : sessions.values()) {
+            if (!s.up) {
+                continue;
+            }
+            if (s.liveness.isDead(now)) {
+                nodeLost(s, "silent for " + s.liveness.silenceMs(now) + " ms (liveness "
+                        + settings.liveness() + " x " + settings.heartbeatMs() + " ms)");
+            } else if (s.liveness.heartbeatDue(now)) {
+                send(s, Message.of(Cmd.HEARTBEAT));
+            }
+        }
+        // Commands on nodes that stayed away past the grace period are lost.
+        for (Pending p : new ArrayList<>(pending.values())) {
+            Session s = sessions.get(p.nodeId);
+            long awaySince = s == null ? p.submitted.toEpochMilli() : s.up ? Long.MAX_VALUE : s.lostAtMs;
+            if (awaySince != Long.MAX_VALUE && now - awaySince >= settings.lostGraceMs()) {
+                String why = s == null ? "node " + p.nodeId + " never connected"
+                        : "node " + p.nodeId + " lost and not back within " + settings.lostGraceMs() + " ms";
+                complete(p, lost(p, why));
+            }
+        }
+    }
+
+    private void nodeLost(Session s, String reason) {
+        s.up = false;
+        s.lostAtMs = clock.getAsLong();
+        byIdentity.remove(ByteBuffer.wrap(s.identity));
+        upNodes.remove(s.nodeId);
+        nodesLost.incrementAndGet();
+        if (reason.startsWith("agent said BYE")) {
+            LOG.info("{} left: {}", s.nodeId, reason);
+        } else {
+            LOG.warn("{} lost: {}", s.nodeId, reason);
+        }
+        listeners.forEach(l -> l.nodeLost(s.nodeId, reason));
+    }
+
+    private CommandResult lost(Pending p, String why) {
+        Instant started = p.submitted;
+        return CommandResult.failed(p.command.id(), p.nodeId, CommandResult.Status.NODE_LOST, started,
+                Duration.between(started, Instant.now()), why);
+    }
+
+    private void complete(Pending p, CommandResult r) {
+        pending.remove(p.command.id());
+        pendingById.remove(p.command.id());
+        finished.put(p.command.id(), Boolean.TRUE);
+        listeners.forEach(l -> l.commandFinished(p.nodeId, r));
+        // Callers chain work (parsing, journaling) on this future: run it off the I/O thread.
+        callbacks.execute(() -> p.future.complete(r));
+    }
+
+    private boolean send(Session s, Message m) {
+        boolean ok = sendTo(s.identity, m);
+        if (ok) {
+            s.liveness.sent(clock.getAsLong());
+        }
+        return ok;
+    }
+
+    private boolean sendTo(byte[] identity, Message m) {
+        boolean ok = Frames.send(router, identity, m);
+        if (ok) {
+            messagesOut.incrementAndGet();
+        }
+        return ok;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wakeup.wake();
+        try {
+            if (thread != null && !stopped.await(5, TimeUnit.SECONDS)) {
+                LOG.warn("coordinator thread did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        callbacks.shutdown();
+    }
+}

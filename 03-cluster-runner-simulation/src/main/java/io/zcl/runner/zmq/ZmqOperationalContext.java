@@ -1,0 +1,79 @@
+package io.zcl.runner.zmq;
+
+import io.zcl.runner.api.JournalWriter;
+import io.zcl.runner.api.NodeDescriptor;
+import io.zcl.runner.api.NodeExecutor;
+import io.zcl.runner.api.OperationalContext;
+import io.zcl.runner.api.SystemConfiguration;
+import io.zcl.runner.api.UnknownNodeException;
+import io.zcl.runner.cluster.ClusterDescriptor;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The runner's context over ZeroMQ: the nodes come from the cluster descriptor, commands go through
+ * the coordinator's ROUTER to each node's agent, and a node's SystemConfiguration is what its agent
+ * reported in HELLO (the descriptor's is the fallback before it connects). Closing it closes the
+ * coordinator and the journal.
+ */
+public final class ZmqOperationalContext implements OperationalContext {
+
+    private final ClusterDescriptor cluster;
+    private final ZmqCoordinator coordinator;
+    private final JournalWriter journal;
+    private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
+
+    public ZmqOperationalContext(ClusterDescriptor cluster, ZmqCoordinator coordinator, JournalWriter journal) {
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+        this.journal = Objects.requireNonNull(journal, "journal");
+    }
+
+    public ZmqCoordinator coordinator() {
+        return coordinator;
+    }
+
+    @Override
+    public List<NodeDescriptor> nodes() {
+        return cluster.nodes();
+    }
+
+    @Override
+    public NodeExecutor executor(String nodeId) {
+        requireKnown(nodeId);
+        return executors.computeIfAbsent(nodeId, coordinator::executor);
+    }
+
+    @Override
+    public SystemConfiguration systemConfig(String nodeId) {
+        requireKnown(nodeId);
+        return coordinator.systemConfig(nodeId).orElseGet(() -> cluster.system(nodeId));
+    }
+
+    private void requireKnown(String nodeId) {
+        if (!cluster.nodeIds().contains(nodeId)) {
+            throw new UnknownNodeException(nodeId, cluster.nodeIds());
+        }
+    }
+
+    @Override
+    public JournalWriter journal() {
+        return journal;
+    }
+
+    @Override
+    public String transport() {
+        return "zmq";
+    }
+
+    @Override
+    public void close() {
+        try {
+            coordinator.close();
+        } finally {
+            journal.close();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.zcl.examples.agent;
+
+import io.zcl.runner.api.SystemConfiguration;
+import io.zcl.runner.cluster.SystemProfiles;
+import io.zcl.runner.local.LocalNodeExecutor;
+import io.zcl.runner.local.LocalOperationalContext;
+import io.zcl.runner.perftools.EmulatedTools;
+import io.zcl.runner.perftools.EmulationEnv;
+import io.zcl.runner.perftools.Fault;
+import io.zcl.runner.sim.InProcessAgents;
+import io.zcl.runner.zmq.NodeAgent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code zcl agent}: the node agent a node runs. It dials the coordinator, says HELLO with what
+ * this node has, and runs what it is sent until stopped (SIGTERM / Ctrl-C).
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Run the node agent: connect to a coordinator and run the commands it sends.",
+                "Example: ./zcl agent --coordinator tcp://10.0.0.1:5555 --node-id node-3"})
+public final class AgentCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--coordinator", required = true, paramLabel = "ENDPOINT",
+            description = "coordinator endpoint, e.g. tcp://10.0.0.1:5555")
+    String coordinator;
+
+    @Option(names = "--node-id", required = true, paramLabel = "ID", description = "this node's id in the cluster file")
+    String nodeId;
+
+    @Option(names = "--emulate", description = "run the emulated perf tools (all_reduce_perf, ib_write_bw, gpu_burn) "
+            + "with an H100-like profile instead of real ones: for simulated clusters")
+    boolean emulate;
+
+    @Option(names = "--fault", paramLabel = "KIND", description = "with --emulate: inject a fault "
+            + "(slow-link[:F], faulty-gpu[:I], dead-gpus, hang, exit:N)")
+    String fault;
+
+    @Option(names = "--time-scale", defaultValue = "0.01", description = "with --emulate: share of the tools' "
+            + "modelled run time really waited (default ${DEFAULT-VALUE})")
+    double timeScale;
+
+    @Option(names = "--heartbeat-ms", defaultValue = "1000", description = "heartbeat until the coordinator's "
+            + "WELCOME sets it (default ${DEFAULT-VALUE})")
+    int heartbeatMs;
+
+    @Option(names = "--liveness", defaultValue = "3", description = "missed heartbeats before reconnecting (default ${DEFAULT-VALUE})")
+    int liveness;
+
+    @Option(names = "--max-concurrent", defaultValue = "8", description = "commands run at once (default ${DEFAULT-VALUE})")
+    int maxConcurrent;
+
+    @Option(names = "--allow", paramLabel = "PROGRAM", description = "only run these programs (repeatable); "
+            + "default: any program on PATH")
+    List<String> allow;
+
+    @Option(names = "--connect-timeout", defaultValue = "60s", paramLabel = "DURATION",
+            description = "give up when the coordinator has not answered the first HELLO within this "
+                    + "(e.g. 30s, 2m; 0 = keep trying forever; later disconnects always retry) (default ${DEFAULT-VALUE})")
+    String connectTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration giveUp = Durations.parse(connectTimeout, "--connect-timeout");
+        if (heartbeatMs <= 0 || liveness <= 0 || maxConcurrent <= 0) {
+            throw new IllegalArgumentException("--heartbeat-ms, --liveness and --max-concurrent must be positive");
+        }
+        if (!coordinator.matches("(tcp|ipc|inproc)://.+")) {
+            throw new IllegalArgumentException("--coordinator must look like tcp://HOST:PORT, got '" + coordinator + "'");
+        }
+        if (fault != null && !emulate) {
+            throw new IllegalArgumentException("--fault needs --emulate");
+        }
+        Fault parsedFault = Fault.parse(fault);
+        SystemConfiguration system = emulate ? SystemProfiles.h100(nodeId) : SystemProbe.probe();
+
+        Map<String, String> env = new HashMap<>();
+        env.put(LocalOperationalContext.NODE_ID_ENV, nodeId);
+        Path tools = null;
+        if (emulate) {
+            tools = EmulatedTools.install(Files.createTempDirectory("zcl-agent-tools-"));
+            env.putAll(EmulationEnv.forNode(system, parsedFault, timeScale, 0));
+        }
+        var out = spec.commandLine().getOut();
+        try (LocalNodeExecutor executor = new LocalNodeExecutor(nodeId, env, tools, LocalNodeExecutor.Settings.defaults()
+                .withCaptureLimitBytes(InProcessAgents.CAPTURE_LIMIT_BYTES).withMaxConcurrentCommands(maxConcurrent));
+             NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(coordinator, nodeId, system)
+                     .withHeartbeat(heartbeatMs, liveness)
+                     .withAllowedExecutables(allow == null ? null : new LinkedHashSet<>(allow)), executor)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
+            agent.start();
+            out.printf("zcl agent %s: connecting to %s (%d GPUs%s)%n", nodeId, coordinator, system.gpus().size(),
+                    emulate ? ", emulated tools" + (parsedFault == Fault.NONE ? "" : ", fault " + parsedFault.envValue()) : "");
+            out.flush();
+            long deadline = giveUp.isZero() ? Long.MAX_VALUE : System.nanoTime() + giveUp.toNanos();
+            while (agent.state() == NodeAgent.State.CONNECTING && System.nanoTime() < deadline) {
+                agent.awaitStopped(Duration.ofMillis(100));
+            }
+            if (agent.state() == NodeAgent.State.CONNECTING) {
+                spec.commandLine().getErr().printf("zcl agent: coordinator %s did not answer within %s "
+                        + "(is it running, and is the port reachable from here?)%n", coordinator, connectTimeout);
+                return 3;
+            }
+            out.printf("zcl agent %s: connected; running commands until stopped%n", nodeId);
+            out.flush();
+            while (!agent.awaitStopped(Duration.ofSeconds(1))) {
+                // serve until the shutdown hook closes the agent
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,48 @@
+package io.zcl.cli;
+
+import io.zcl.examples.agent.AgentCommand;
+import io.zcl.examples.coordinator.SimulateCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The one entry point behind {@code ./zcl}. Each subcommand is a thin main over the modules;
+ * the logic lives in 01/02/03, so every example is also runnable with plain {@code java -cp}.
+ */
+@Command(name = "zcl",
+        mixinStandardHelpOptions = true,
+        version = "zcl 0.1.0",
+        description = "zmq-cluster-learning: learn ZeroMQ for cluster coordination, then run a cluster with it.",
+        subcommands = {SimulateCommand.class, AgentCommand.class, ExampleCommand.class,
+                CommandLine.HelpCommand.class},
+        usageHelpAutoWidth = true)
+public final class Zcl implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        // No subcommand: show the commands.
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Zcl());
+        // Everything after an example's NAME belongs to the example (its role and its options).
+        cl.getSubcommands().get("example").setStopAtPositional(true);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            // One clear line for the user; the stack trace only when asked for.
+            line.getErr().println("zcl: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            if (Boolean.getBoolean("zcl.debug")) {
+                ex.printStackTrace(line.getErr());
+            }
+            return 1;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
