@@ -40,8 +40,12 @@ public record TestResult(String runId, String test, String schedule, int round, 
         commandIds = commandIds == null ? List.of() : List.copyOf(commandIds);
     }
 
-    /** Identifies (test, group) within a run: the unit that a resumed run skips when already journaled. */
+    /**
+     * Identifies (test, schedule, group) within a run, e.g. "nccl_all_reduce/leaf_to_leaf_pairs@node-1,node-5":
+     * the unit that a resumed run skips when already journaled. The schedule is part of it because
+     * a plan may run one test over two schedules that form the same group.
+     */
     public String key() {
-        return test + "@" + String.join(",", nodes);
+        return test + "/" + schedule + "@" + String.join(",", nodes);
     }
 }

@@ -25,6 +25,18 @@ final class Codec {
     private Codec() {
     }
 
+    /** Initialises the object mapper and the msgpack classes. */
+    static void warmUp() {
+        try {
+            Body.decode(Message.of(Cmd.HELLO, Map.of(Field.SYSTEM, system(new SystemConfiguration("warm-up",
+                    java.util.List.of(new SystemConfiguration.Gpu(0, "x", 1, 1, 1, 1)), java.util.List.of(),
+                    java.util.List.of())))).body().encode());
+            system(Map.of("hostname", "warm-up"));
+        } catch (ProtocolException e) {
+            throw new IllegalStateException("codec self-check failed", e);
+        }
+    }
+
     static Message run(Command c, boolean stream) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put(Field.CMD_ID, c.id());

@@ -103,7 +103,7 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /** Agent state a caller can watch (tests, the simulation's progress). */
-    public enum State { CONNECTING, READY, STOPPED }
+    public enum State { CONNECTING, READY, REJECTED, STOPPED }
 
     private final Settings settings;
     private final NodeExecutor executor;
@@ -129,6 +129,7 @@ public final class NodeAgent implements AutoCloseable {
     private final AtomicLong outputDropped = new AtomicLong();
     private volatile boolean running0 = true;
     private volatile State state = State.CONNECTING;
+    private volatile String rejection;
     private volatile boolean sessionUp;
     private Thread thread;
 
@@ -177,6 +178,11 @@ public final class NodeAgent implements AutoCloseable {
         return instance;
     }
 
+    /** Why the coordinator refused this agent (state REJECTED), else null. */
+    public String rejection() {
+        return rejection;
+    }
+
     public long reconnects() {
         return reconnects.get();
     }
@@ -208,7 +214,7 @@ public final class NodeAgent implements AutoCloseable {
             LOG.error("{}: agent loop failed", settings.nodeId(), e);
         } finally {
             closeSocket();
-            state = State.STOPPED;
+            state = rejection != null ? State.REJECTED : State.STOPPED;
             wakeup.close();
             if (ownsContext) {
                 ctx.close();
@@ -319,7 +325,12 @@ public final class NodeAgent implements AutoCloseable {
             case ERROR -> {
                 String code = b.optString(Field.CODE, "?");
                 LOG.warn("{}: coordinator says {}: {}", settings.nodeId(), code, b.optString(Field.REASON, ""));
-                if (ErrorCode.HELLO_REQUIRED.name().equals(code)) {
+                if (ErrorCode.NOT_ALLOWED.name().equals(code) && !sessionUp) {
+                    // The coordinator refuses this node: retrying cannot help, so stop and say why.
+                    rejection = b.optString(Field.REASON, "refused");
+                    LOG.info("{}: coordinator refused this agent: {}", settings.nodeId(), rejection);
+                    running0 = false;
+                } else if (ErrorCode.HELLO_REQUIRED.name().equals(code)) {
                     // The coordinator restarted and forgot us: introduce ourselves again.
                     sessionUp = false;
                     state = State.CONNECTING;

@@ -157,6 +157,7 @@ public final class ZmqCoordinator implements AutoCloseable {
     private final AtomicLong messagesOut = new AtomicLong();
 
     private volatile boolean running = true;
+    private volatile Set<String> allowedNodes = Set.of();
     private volatile String endpoint;
     private volatile RuntimeException startFailure;
     private ZMQ.Socket router;
@@ -171,6 +172,12 @@ public final class ZmqCoordinator implements AutoCloseable {
         this.ownsContext = ctx == null;
         this.ctx = ctx == null ? new ZContext(1) : ctx;
         this.clock = clock;
+    }
+
+    /** Only these node ids may say HELLO (the cluster file's nodes); others get ERROR NOT_ALLOWED. */
+    public ZmqCoordinator restrictToNodes(Set<String> nodeIds) {
+        allowedNodes = Set.copyOf(nodeIds);
+        return this;
     }
 
     public ZmqCoordinator addListener(CoordinatorListener listener) {
@@ -294,6 +301,9 @@ public final class ZmqCoordinator implements AutoCloseable {
     // ------------------------------------------------------------------ I/O thread
 
     private void loop() {
+        // Load the body codec now: its first use costs ~1 s on a cold JVM, which would make the
+        // first agents time out waiting for WELCOME.
+        Codec.warmUp();
         try {
             router = ctx.createSocket(SocketType.ROUTER);
             router.setLinger(0);
@@ -424,6 +434,10 @@ public final class ZmqCoordinator implements AutoCloseable {
         if (nodeId.isBlank()) {
             throw new ProtocolException(ErrorCode.BAD_BODY, "node_id must not be blank");
         }
+        Set<String> allowed = allowedNodes;
+        if (!allowed.isEmpty() && !allowed.contains(nodeId)) {
+            throw new ProtocolException(ErrorCode.NOT_ALLOWED, "node '" + nodeId + "' is not in this cluster");
+        }
         String instance = b.string(Field.INSTANCE);
         SystemConfiguration system = Codec.system(b.optMap(Field.SYSTEM).isEmpty()
                 ? Map.of("hostname", nodeId) : b.optMap(Field.SYSTEM));
@@ -435,6 +449,9 @@ public final class ZmqCoordinator implements AutoCloseable {
             byIdentity.remove(ByteBuffer.wrap(s.identity));
         }
         boolean restarted = s.instance != null && !s.instance.equals(instance);
+        // A second HELLO from a live session of the same agent process (it gave up waiting for
+        // WELCOME and reconnected) is not news: no second "up" event.
+        boolean news = !s.up || restarted;
         s.identity = identity;
         s.instance = instance;
         s.system = system;
@@ -445,8 +462,10 @@ public final class ZmqCoordinator implements AutoCloseable {
 
         send(s, Message.of(Cmd.WELCOME, Map.of(Field.VERSION, Protocol.VERSION,
                 Field.HEARTBEAT_MS, settings.heartbeatMs(), Field.LIVENESS, settings.liveness())));
-        LOG.info("{} up (agent {}{})", nodeId, instance, restarted ? ", restarted" : "");
-        listeners.forEach(l -> l.nodeUp(nodeId, system, restarted));
+        if (news) {
+            LOG.info("{} up (agent {}{})", nodeId, instance, restarted ? ", restarted" : "");
+            listeners.forEach(l -> l.nodeUp(nodeId, system, restarted));
+        }
 
         for (Pending p : new ArrayList<>(pending.values())) {
             if (!p.nodeId.equals(nodeId) || agentKnows.contains(p.command.id())) {

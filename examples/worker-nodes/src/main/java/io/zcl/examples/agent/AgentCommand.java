@@ -109,6 +109,11 @@ public final class AgentCommand implements Callable<Integer> {
             while (agent.state() == NodeAgent.State.CONNECTING && System.nanoTime() < deadline) {
                 agent.awaitStopped(Duration.ofMillis(100));
             }
+            if (agent.state() == NodeAgent.State.REJECTED) {
+                spec.commandLine().getErr().printf("zcl agent: coordinator %s refused %s: %s%n", coordinator, nodeId,
+                        agent.rejection());
+                return 4;
+            }
             if (agent.state() == NodeAgent.State.CONNECTING) {
                 spec.commandLine().getErr().printf("zcl agent: coordinator %s did not answer within %s "
                         + "(is it running, and is the port reachable from here?)%n", coordinator, connectTimeout);

@@ -1,0 +1,125 @@
+package io.zcl.examples.coordinator;
+
+import io.zcl.runner.api.TestResult;
+import io.zcl.runner.cluster.ClusterDescriptor;
+import io.zcl.runner.journal.JournalReader;
+import io.zcl.runner.journal.JsonlJournalWriter;
+import io.zcl.runner.journal.RunDirectory;
+import io.zcl.runner.plan.Plan;
+import io.zcl.runner.plan.PlanRunner;
+import io.zcl.runner.plan.SummaryReport;
+import io.zcl.runner.sim.Simulation;
+import io.zcl.runner.zmq.ZmqCoordinator;
+import io.zcl.runner.zmq.ZmqOperationalContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code zcl run}: the coordinator for agents started anywhere (other processes, containers, real
+ * nodes). Binds the ROUTER, waits for every node of the cluster file to say HELLO, runs the plan,
+ * and writes the run folder.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Coordinate a run on agents started elsewhere (./zcl agent on each node).",
+                "Example: ./zcl run --cluster cluster.yaml --plan plan.yaml --bind tcp://*:5555"})
+public final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--cluster", required = true, paramLabel = "FILE", description = "cluster file (YAML): the nodes")
+    Path clusterFile;
+
+    @Option(names = "--plan", paramLabel = "FILE", description = "plan file (YAML); default: the standard plan")
+    Path planFile;
+
+    @Option(names = "--bind", defaultValue = "tcp://127.0.0.1:5555", description = "where agents connect "
+            + "(default ${DEFAULT-VALUE}; tcp://*:5555 for every interface)")
+    String bind;
+
+    @Option(names = "--wait-s", defaultValue = "60", description = "seconds to wait for every agent (default ${DEFAULT-VALUE})")
+    int waitS;
+
+    @Option(names = "--runs-dir", defaultValue = "runs", description = "where run folders go (default ${DEFAULT-VALUE})")
+    Path runsDir;
+
+    @Option(names = "--heartbeat-ms", defaultValue = "1000", description = "heartbeat interval (default ${DEFAULT-VALUE})")
+    int heartbeatMs;
+
+    @Option(names = "--liveness", defaultValue = "3", description = "missed heartbeats before a node is lost (default ${DEFAULT-VALUE})")
+    int liveness;
+
+    @Option(names = "--command-timeout-s", description = "cap every command's timeout (default: each test's own)")
+    Integer commandTimeoutS;
+
+    @Option(names = "--quiet", description = "print only the summary")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        ClusterDescriptor cluster = ClusterDescriptor.load(clusterFile);
+        Plan plan = planFile == null ? Plan.defaults() : Plan.load(planFile);
+        if (waitS < 1 || heartbeatMs < 1 || liveness < 1) {
+            throw new IllegalArgumentException("--wait-s, --heartbeat-ms and --liveness must be positive");
+        }
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        if (!isLoopback(bind)) {
+            err.println("zcl run: warning: ZCR1 traffic on " + bind + " is neither authenticated nor encrypted; "
+                    + "use it only on a network you trust");
+        }
+        RunDirectory run = RunDirectory.create(runsDir);
+        ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(bind, heartbeatMs, liveness, 10_000))
+                .restrictToNodes(Set.copyOf(cluster.nodeIds()));
+        AtomicBoolean active = new AtomicBoolean(true);
+        var journal = JsonlJournalWriter.open(run.journal());
+        coordinator.addListener(Simulation.journalNodeEvents(journal, active));
+        PlanRunner.Result result;
+        try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator, journal)) {
+            String endpoint = coordinator.start();
+            err.printf("zcl run: coordinator on %s; waiting up to %d s for %d agents%n", endpoint, waitS,
+                    cluster.nodes().size());
+            err.flush();
+            Set<String> missing = coordinator.awaitNodes(cluster.nodeIds(), Duration.ofSeconds(waitS));
+            if (!missing.isEmpty()) {
+                err.printf("zcl run: %d of %d agents did not connect within %d s: %s (start each with "
+                                + "./zcl agent --coordinator tcp://THIS_HOST:PORT --node-id ID)%n",
+                        missing.size(), cluster.nodes().size(), waitS, String.join(", ", new TreeSet<>(missing)));
+                return 3;
+            }
+            Map<String, String> header = new LinkedHashMap<>();
+            header.put("cluster", clusterFile.toString());
+            header.put("plan", planFile == null ? "default" : planFile.toString());
+            ProgressBar bar = new ProgressBar(err, System.console() != null);
+            result = PlanRunner.run(ctx, plan, new PlanRunner.Options(run.runId(),
+                    commandTimeoutS == null ? null : Duration.ofSeconds(commandTimeoutS), header, Set.of(),
+                    quiet ? null : bar, 64));
+            bar.finish();
+            active.set(false);
+        }
+        String summary = SummaryReport.markdown(JournalReader.read(run.journal()));
+        Files.writeString(run.summary(), summary);
+        out.println(summary);
+        out.printf("RESULT runs=%s transport=zmq results=%d pass=%d fail=%d error=%d elapsed_s=%.1f%n", run.runId(),
+                result.results().size(), result.count(TestResult.Verdict.PASS), result.count(TestResult.Verdict.FAIL),
+                result.count(TestResult.Verdict.ERROR), result.elapsed().toMillis() / 1000.0);
+        out.flush();
+        return 0;
+    }
+
+    static boolean isLoopback(String endpoint) {
+        return endpoint.startsWith("tcp://127.") || endpoint.startsWith("tcp://localhost:")
+                || endpoint.startsWith("tcp://[::1]:") || endpoint.startsWith("ipc://") || endpoint.startsWith("inproc://");
+    }
+}

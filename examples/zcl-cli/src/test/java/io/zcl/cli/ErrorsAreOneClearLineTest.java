@@ -1,0 +1,87 @@
+package io.zcl.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zcl.runner.zmq.ZmqCoordinator;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Bad input to the programs: one line that says what is wrong, and a non-zero exit. */
+@Timeout(60)
+class ErrorsAreOneClearLineTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run zcl(String... args) {
+        CommandLine cl = Zcl.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void aBadClusterFileNamesTheFileAndTheProblem() throws Exception {
+        Path cluster = tmp.resolve("cluster.yaml");
+        Files.writeString(cluster, "nodes:\n  - { id: node-1, host: 10.0.0.1 }\n");
+        Run run = zcl("run", "--cluster", cluster.toString(), "--runs-dir", tmp.resolve("runs").toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("zcl: cluster.yaml: nodes[0]: missing 'leaf'");
+    }
+
+    @Test
+    void aBadPlanFileNamesTheStep() throws Exception {
+        Path cluster = tmp.resolve("cluster.yaml");
+        Files.writeString(cluster, "nodes:\n  - { id: node-1, host: 127.0.0.1, leaf: l1 }\n");
+        Path plan = tmp.resolve("plan.yaml");
+        Files.writeString(plan, "steps:\n  - { test: gpu_burn, schedule: all_servers }\n  - { test: hpl, schedule: all_servers }\n");
+        Run run = zcl("run", "--cluster", cluster.toString(), "--plan", plan.toString());
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().strip()).startsWith("zcl: " + plan + ": steps[1]: unknown test 'hpl'; known: ");
+        assertThat(run.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void simulateRejectsAFaultOnANodeThatDoesNotExistAndAnUnknownFaultKind() {
+        Run unknownNode = zcl("simulate", "--nodes", "4", "--fault", "node-9:hang", "--runs-dir", tmp.toString());
+        assertThat(unknownNode.exit()).isEqualTo(1);
+        assertThat(unknownNode.err()).contains("zcl: --fault names unknown node 'node-9'");
+        Run unknownKind = zcl("simulate", "--fault", "node-1:melted", "--runs-dir", tmp.toString());
+        assertThat(unknownKind.exit()).isEqualTo(1);
+        assertThat(unknownKind.err()).startsWith("zcl: ").contains("melted");
+    }
+
+    @Test
+    void anUnreachableCoordinatorEndsTheAgentWithExit3() {
+        long t0 = System.nanoTime();
+        Run run = zcl("agent", "--coordinator", "tcp://127.0.0.1:1", "--node-id", "node-1", "--connect-timeout", "1s",
+                "--heartbeat-ms", "200");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.err()).contains("zcl agent: coordinator tcp://127.0.0.1:1 did not answer within 1s");
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(10_000);
+    }
+
+    @Test
+    void aNodeIdOutsideTheClusterIsRefusedWithExit4() {
+        try (ZmqCoordinator coordinator = new ZmqCoordinator(ZmqCoordinator.Settings.defaults("tcp://127.0.0.1:*"))
+                .restrictToNodes(Set.of("node-1", "node-2"))) {
+            String endpoint = coordinator.start();
+            Run run = zcl("agent", "--coordinator", endpoint, "--node-id", "node-9", "--connect-timeout", "20s");
+            assertThat(run.exit()).isEqualTo(4);
+            assertThat(run.err().strip()).isEqualTo("zcl agent: coordinator " + endpoint
+                    + " refused node-9: node 'node-9' is not in this cluster");
+        }
+    }
+}
