@@ -108,6 +108,7 @@ public final class ZmqCoordinator implements AutoCloseable {
         final boolean stream;
         final CompletableFuture<CommandResult> future = new CompletableFuture<>();
         final Instant submitted = Instant.now();
+        long submittedAtMs;
         String sentToInstance;
 
         Pending(String nodeId, Command command, OutputListener listener) {
@@ -357,6 +358,12 @@ public final class ZmqCoordinator implements AutoCloseable {
                 next = Math.min(next, s.liveness.msUntilNextEvent(now));
             }
         }
+        for (Pending p : pending.values()) {
+            long away = awaySince(p);
+            if (away != Long.MAX_VALUE) {
+                next = Math.min(next, away + settings.lostGraceMs() - now);
+            }
+        }
         return Math.max(1, next);
     }
 
@@ -497,6 +504,7 @@ public final class ZmqCoordinator implements AutoCloseable {
     }
 
     private void dispatch(Pending p) {
+        p.submittedAtMs = clock.getAsLong();
         pending.put(p.command.id(), p);
         Session s = sessions.get(p.nodeId);
         if (s != null && s.up) {
@@ -528,13 +536,24 @@ public final class ZmqCoordinator implements AutoCloseable {
         // Commands on nodes that stayed away past the grace period are lost.
         for (Pending p : new ArrayList<>(pending.values())) {
             Session s = sessions.get(p.nodeId);
-            long awaySince = s == null ? p.submitted.toEpochMilli() : s.up ? Long.MAX_VALUE : s.lostAtMs;
+            long awaySince = awaySince(p);
             if (awaySince != Long.MAX_VALUE && now - awaySince >= settings.lostGraceMs()) {
                 String why = s == null ? "node " + p.nodeId + " never connected"
                         : "node " + p.nodeId + " lost and not back within " + settings.lostGraceMs() + " ms";
                 complete(p, lost(p, why));
             }
         }
+    }
+
+    /** Since when the command's node has been away (clock ms), or Long.MAX_VALUE while it is up. */
+    private long awaySince(Pending p) {
+        Session s = sessions.get(p.nodeId);
+        return s == null ? p.submittedAtMs : s.up ? Long.MAX_VALUE : s.lostAtMs;
+    }
+
+    /** Makes the I/O thread look at its clock now (tests that move a fake clock). */
+    void poke() {
+        submit(() -> { });
     }
 
     private void nodeLost(Session s, String reason) {
