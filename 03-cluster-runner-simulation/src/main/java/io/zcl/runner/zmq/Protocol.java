@@ -50,10 +50,12 @@ public final class Protocol {
         OUTPUT(0x03),
         RESULT(0x04),
         BYE(0x05),
+        JOURNAL(0x06),
         WELCOME(0x11),
         RUN(0x12),
         CANCEL(0x13),
         ACK(0x14),
+        JOURNAL_ACK(0x15),
         ERROR(0x7F);
 
         private final byte code;
@@ -133,6 +135,8 @@ public final class Protocol {
         public static final String CODE = "code";
         public static final String REASON = "reason";
         public static final String REF = "ref";
+        public static final String WRITER = "writer";
+        public static final String RECORD = "record";
     }
 
     static boolean isSignature(byte[] frame) {
