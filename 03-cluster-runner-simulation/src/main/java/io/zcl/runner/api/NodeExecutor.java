@@ -8,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>The returned future always completes normally with a {@link CommandResult}, whose status
  * says whether the command ran, timed out, was cancelled or was lost with its node; it completes
- * exceptionally only for a programming error (for example a closed executor).
+ * exceptionally only for a programming error (for example a closed executor). It may complete
+ * on the transport's own I/O thread: chain anything slow with the {@code *Async} methods.
  */
 public interface NodeExecutor {
 

@@ -42,6 +42,13 @@ public final class PerfTestRunner {
     /** Enough to run a whole round of a 64-node cluster at once. */
     public static final int DEFAULT_MAX_PARALLEL_GROUPS = 64;
 
+    /** Judging and journaling a group; daemon threads so a forgotten runner does not keep a JVM alive. */
+    private static final java.util.concurrent.ExecutorService EVALUATION = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "perf-test-evaluation");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final NodesConcurrencySet nodes;
     private final Clock clock;
 
@@ -190,14 +197,15 @@ public final class PerfTestRunner {
             for (NodeCommand command : commands) {
                 running.add(run(command));
             }
-            return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            // Transports complete command futures on their I/O thread; parse, judge and journal here instead.
+            return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).thenApplyAsync(ignored -> {
                 Map<String, CommandResult> results = new HashMap<>();
                 for (int i = 0; i < commands.size(); i++) {
                     results.put(commandIds.get(i), running.get(i).join());
                 }
                 Evaluation evaluation = GroupVerdict.judge(test, group.nodes(), commands, results);
                 return resultOf(group, evaluation, commandIds, startedAt, t0);
-            });
+            }, EVALUATION);
         }
 
         /**

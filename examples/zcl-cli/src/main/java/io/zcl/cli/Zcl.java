@@ -1,6 +1,7 @@
 package io.zcl.cli;
 
 import io.zcl.examples.agent.AgentCommand;
+import io.zcl.examples.coordinator.BenchCommand;
 import io.zcl.examples.coordinator.RunCommand;
 import io.zcl.examples.coordinator.SimulateCommand;
 import picocli.CommandLine;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "zcl 0.1.0",
         description = "zmq-cluster-learning: learn ZeroMQ for cluster coordination, then run a cluster with it.",
-        subcommands = {SimulateCommand.class, RunCommand.class, AgentCommand.class, ExampleCommand.class,
+        subcommands = {SimulateCommand.class, RunCommand.class, BenchCommand.class, AgentCommand.class, ExampleCommand.class,
                 CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Zcl implements Runnable {

@@ -1,0 +1,221 @@
+package io.zcl.runner.bench;
+
+import io.zcl.runner.api.Command;
+import io.zcl.runner.api.CommandResult;
+import io.zcl.runner.api.NodeExecutor;
+import io.zcl.runner.zmq.NodeAgent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The SSH-vs-ZeroMQ benchmark: the same nodes, the same commands, both transports in one run,
+ * with the floors (a bare process spawn, and a ZeroMQ round trip with no spawn) measured in the
+ * same run so every figure is read as a ratio.
+ */
+public final class Bench {
+
+    /**
+     * @param nodeCounts  cluster sizes to measure
+     * @param samples     round trips per latency series, after {@code warmup} more
+     * @param fanouts     fan-out repetitions per size (the median is reported)
+     * @param streamBytes size of the streamed-output test
+     * @param heartbeatMs ZeroMQ heartbeat (detection is bounded by 3 x this)
+     */
+    public record Settings(List<Integer> nodeCounts, int samples, int warmup, int fanouts, long streamBytes,
+                           int heartbeatMs, List<String> transports) {
+        public Settings {
+            nodeCounts = List.copyOf(nodeCounts);
+            transports = List.copyOf(transports);
+            if (nodeCounts.isEmpty() || nodeCounts.stream().anyMatch(n -> n < 1)) {
+                throw new IllegalArgumentException("node counts must be >= 1, got " + nodeCounts);
+            }
+            if (samples < 1 || warmup < 0 || fanouts < 1 || streamBytes < 0 || heartbeatMs < 1) {
+                throw new IllegalArgumentException("samples, fan-outs and heartbeat must be positive");
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(List.of(1, 8, 64, 256), 500, 100, 5, 10L * 1024 * 1024, 1000, List.of("zmq", "ssh"));
+        }
+    }
+
+    /** A latency series: percentiles in milliseconds (recorded in microseconds); cdf rows are [ms, percentile]. */
+    public record Latency(String name, long count, double p50Ms, double p90Ms, double p99Ms, double maxMs,
+                          List<double[]> cdf) {
+        static Latency of(String name, Histogram h) {
+            List<double[]> cdf = new ArrayList<>();
+            for (double p : new double[] {1, 5, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100}) {
+                cdf.add(new double[] {h.getValueAtPercentile(p) / 1000.0, p});
+            }
+            return new Latency(name, h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0,
+                    h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0, cdf);
+        }
+    }
+
+    /** What one transport did at one cluster size. */
+    public record SizeResult(String transport, int nodes, double setupMs, double fanoutMedianMs, double[] fanoutMs,
+                             double commandsPerSecond, Double detectionMs, Long coordinatorBytesPerNode) {
+    }
+
+    /** The whole run. */
+    public record Report(Map<String, String> machine, Settings settings, List<Latency> latencies,
+                         List<SizeResult> sizes, Map<String, Double> streamMs, Map<String, String> notes) {
+    }
+
+    private final Settings settings;
+    private final Consumer<String> progress;
+
+    public Bench(Settings settings, Consumer<String> progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Makes the contender for a transport name; SSH comes from a factory the caller supplies. */
+    public Report run(Map<String, Supplier<Contender>> contenders) throws Exception {
+        List<Latency> latencies = new ArrayList<>();
+        List<SizeResult> sizes = new ArrayList<>();
+        Map<String, Double> stream = new LinkedHashMap<>();
+        Map<String, String> notes = new LinkedHashMap<>();
+
+        progress.accept("floor: bare ProcessBuilder spawn of `true`");
+        latencies.add(Latency.of("spawn (floor)", spawnFloor()));
+
+        for (String transport : settings.transports()) {
+            Supplier<Contender> make = contenders.get(transport);
+            if (make == null) {
+                throw new IllegalArgumentException("unknown transport '" + transport + "'; known: " + contenders.keySet());
+            }
+            for (int i = 0; i < settings.nodeCounts().size(); i++) {
+                int n = settings.nodeCounts().get(i);
+                boolean first = i == 0;
+                try (Contender c = make.get()) {
+                    progress.accept(transport + ": connecting " + n + " nodes");
+                    Duration setup = c.connect(n);
+                    NodeExecutor node1 = c.executor(c.nodeIds().get(0));
+                    if (first) {
+                        progress.accept(transport + ": " + settings.samples() + " round trips of `true`");
+                        latencies.add(Latency.of(transport, roundTrips(node1, "true")));
+                        if (transport.equals("zmq")) {
+                            progress.accept("zmq: round trips of the built-in no-op (no spawn)");
+                            latencies.add(Latency.of("zmq no-spawn", roundTrips(node1, NodeAgent.BUILTIN_NOOP)));
+                        }
+                        if (settings.streamBytes() > 0) {
+                            progress.accept(transport + ": streaming " + settings.streamBytes() / (1024 * 1024) + " MiB of stdout");
+                            stream.put(transport, streamMs(node1));
+                        }
+                    }
+                    progress.accept(transport + ": fan-out of `true` to " + n + " nodes x " + settings.fanouts());
+                    double[] fanout = new double[settings.fanouts()];
+                    for (int k = 0; k < fanout.length; k++) {
+                        fanout[k] = fanOutMs(c);
+                    }
+                    double[] sorted = fanout.clone();
+                    Arrays.sort(sorted);
+                    progress.accept(transport + ": sustained commands/s on " + n + " nodes");
+                    double rate = sustained(c);
+                    Double detection = null;
+                    if (first || i == settings.nodeCounts().size() - 1) {
+                        progress.accept(transport + ": killing the nodes' side, waiting for the transport to notice");
+                        detection = c.killAndDetect().toNanos() / 1e6;
+                        notes.put("detection " + transport, c.detectionNote());
+                    }
+                    Long perNode = c.coordinatorBytes().isPresent() ? c.coordinatorBytes().getAsLong() / n : null;
+                    sizes.add(new SizeResult(transport, n, setup.toNanos() / 1e6, sorted[sorted.length / 2], fanout, rate,
+                            detection, perNode));
+                }
+            }
+        }
+        return new Report(Machine.describe(), settings, latencies, sizes, stream, notes);
+    }
+
+    private Histogram spawnFloor() throws Exception {
+        Histogram h = new Histogram(3_600_000_000L, 3);
+        for (int i = 0; i < settings.warmup() + settings.samples(); i++) {
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder("true").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor();
+            if (i >= settings.warmup()) {
+                h.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+            }
+        }
+        return h;
+    }
+
+    /** Round trips of one command on one node, in microseconds. */
+    private Histogram roundTrips(NodeExecutor node, String program) throws Exception {
+        Histogram h = new Histogram(3_600_000_000L, 3);
+        for (int i = 0; i < settings.warmup() + settings.samples(); i++) {
+            long t0 = System.nanoTime();
+            CommandResult r = node.run(Command.of(program)).get(60, TimeUnit.SECONDS);
+            long ns = System.nanoTime() - t0;
+            if (!r.succeeded()) {
+                throw new IllegalStateException(program + " on " + node.nodeId() + " failed: " + r.status() + " " + r.error());
+            }
+            if (i >= settings.warmup()) {
+                h.recordValue(Math.max(1, ns / 1000));
+            }
+        }
+        return h;
+    }
+
+    private double streamMs(NodeExecutor node) throws Exception {
+        long[] seen = new long[1];
+        long t0 = System.nanoTime();
+        CommandResult r = node.run(Command.of("head", "-c", Long.toString(settings.streamBytes()), "/dev/zero"),
+                (id, s, chunk) -> seen[0] += chunk.length).get(120, TimeUnit.SECONDS);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        if (!r.succeeded() || seen[0] != settings.streamBytes()) {
+            throw new IllegalStateException("stream test: status " + r.status() + ", " + seen[0] + " of "
+                    + settings.streamBytes() + " bytes seen");
+        }
+        return ms;
+    }
+
+    private static double fanOutMs(Contender c) throws Exception {
+        long t0 = System.nanoTime();
+        List<CompletableFuture<CommandResult>> all = new ArrayList<>();
+        for (String id : c.nodeIds()) {
+            all.add(c.executor(id).run(Command.of("true")));
+        }
+        for (CompletableFuture<CommandResult> f : all) {
+            CommandResult r = f.get(120, TimeUnit.SECONDS);
+            if (!r.succeeded()) {
+                throw new IllegalStateException("fan-out: " + r.nodeId() + " " + r.status() + " " + r.error());
+            }
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** Keeps 4 commands in flight per node for at least 2 s (or 2000 commands); returns commands/s. */
+    private static double sustained(Contender c) throws Exception {
+        int perNode = 4;
+        long t0 = System.nanoTime();
+        long done = 0;
+        while (System.nanoTime() - t0 < 2_000_000_000L || done < 200) {
+            List<CompletableFuture<CommandResult>> wave = new ArrayList<>();
+            for (String id : c.nodeIds()) {
+                for (int k = 0; k < perNode; k++) {
+                    wave.add(c.executor(id).run(Command.of("true")));
+                }
+            }
+            for (CompletableFuture<CommandResult> f : wave) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            done += wave.size();
+            if (done >= 20_000) {
+                break;
+            }
+        }
+        return done / ((System.nanoTime() - t0) / 1e9);
+    }
+}

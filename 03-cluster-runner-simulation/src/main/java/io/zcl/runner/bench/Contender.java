@@ -1,0 +1,38 @@
+package io.zcl.runner.bench;
+
+import io.zcl.runner.api.NodeExecutor;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * One transport under test, with its simulated nodes. The benchmark drives every contender
+ * through the same {@link NodeExecutor} API with the same commands.
+ */
+public interface Contender extends AutoCloseable {
+
+    /** "zmq" or "ssh": the name in tables and charts. */
+    String name();
+
+    /** Starts N nodes and connects to all of them; returns the connection set-up time. */
+    Duration connect(int nodes) throws Exception;
+
+    List<String> nodeIds();
+
+    NodeExecutor executor(String nodeId);
+
+    /**
+     * Kills every node's end of the transport abruptly (SIGKILL of the agents or of sshd) and
+     * returns how long the transport took to report the first node lost.
+     */
+    Duration killAndDetect() throws Exception;
+
+    /** Heap the coordinator side holds for its N connections, when it can be told apart. */
+    OptionalLong coordinatorBytes();
+
+    /** What detection is bounded by, for the report. */
+    String detectionNote();
+
+    @Override
+    void close();
+}

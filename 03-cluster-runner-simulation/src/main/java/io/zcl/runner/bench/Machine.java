@@ -1,0 +1,38 @@
+package io.zcl.runner.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The machine a benchmark ran on, recorded with its figures. */
+final class Machine {
+
+    private Machine() {
+    }
+
+    static Map<String, String> describe() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        m.put("cpu", cpuModel());
+        m.put("memory_gib", String.format(java.util.Locale.ROOT, "%.1f",
+                ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize() / (1024.0 * 1024 * 1024)));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("load_average_at_start", String.format(java.util.Locale.ROOT, "%.2f",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        return m;
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.zcl.examples.coordinator;
+
+import io.zcl.runner.bench.Bench;
+import io.zcl.runner.bench.BenchReport;
+import io.zcl.runner.bench.Contenders;
+import io.zcl.runner.journal.RunDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code zcl bench}: SSH and ZeroMQ on the same simulated nodes, with the same commands, in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Benchmark the transports on the same simulated nodes in one run.",
+                "Writes runs/<timestamp>/bench.json, bench.md, latency-cdf.svg and makespan.svg.",
+                "Example: ./zcl bench --nodes 1,8,64"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nodes", defaultValue = "1,8,64,256", split = ",", description = "cluster sizes (default ${DEFAULT-VALUE})")
+    List<Integer> nodes;
+
+    @Option(names = "--transports", defaultValue = "zmq,ssh", split = ",", description = "which to measure (default ${DEFAULT-VALUE})")
+    List<String> transports;
+
+    @Option(names = "--samples", defaultValue = "500", description = "round trips per latency series (default ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--warmup", defaultValue = "100", description = "round trips before measuring (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--fanouts", defaultValue = "5", description = "fan-outs per size; the median is kept (default ${DEFAULT-VALUE})")
+    int fanouts;
+
+    @Option(names = "--stream-mib", defaultValue = "10", description = "stdout streamed in the streaming test (default ${DEFAULT-VALUE})")
+    int streamMib;
+
+    @Option(names = "--heartbeat-ms", defaultValue = "1000", description = "ZeroMQ heartbeat (default ${DEFAULT-VALUE})")
+    int heartbeatMs;
+
+    @Option(names = "--runs-dir", defaultValue = "runs", description = "where run folders go (default ${DEFAULT-VALUE})")
+    Path runsDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Bench.Settings settings = new Bench.Settings(nodes, samples, warmup, fanouts, streamMib * 1024L * 1024, heartbeatMs,
+                transports);
+        var err = spec.commandLine().getErr();
+        long t0 = System.nanoTime();
+        Bench bench = new Bench(settings, step -> {
+            err.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, step);
+            err.flush();
+        });
+        Bench.Report report = bench.run(Contenders.all(heartbeatMs));
+        RunDirectory run = RunDirectory.create(runsDir);
+        List<String> argv = new ArrayList<>(List.of("./zcl", "bench"));
+        argv.addAll(spec.commandLine().getParseResult().originalArgs());
+        BenchReport.write(report, run.dir(), String.join(" ", argv));
+        var out = spec.commandLine().getOut();
+        out.println(Files.readString(run.dir().resolve("bench.md")));
+        out.printf("Run folder: %s (bench.json, bench.md, latency-cdf.svg, makespan.svg)%n", run.dir());
+        out.flush();
+        return 0;
+    }
+}
