@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,7 +44,8 @@ public final class Simulation {
      * @param nodes          cluster size
      * @param leaves         leaf switches the nodes are spread over
      * @param faults         injected faults by node id
-     * @param transport      "zmq" (agents over tcp loopback) or "local" (no network: the floor)
+     * @param transport      "zmq" (agents over tcp loopback), "ssh" (an embedded SSH server per node)
+     *                       or "local" (no network: the floor)
      * @param runsRoot       where run folders go (runs/)
      * @param timeScale      how much of the tools' modelled run time they really wait
      * @param commandTimeout cap on each command's timeout (a hang fault ends at this)
@@ -55,8 +57,8 @@ public final class Simulation {
                            double timeScale, Duration commandTimeout, int heartbeatMs, int liveness, Plan plan) {
         public Settings {
             faults = faults == null ? Map.of() : Map.copyOf(faults);
-            if (!transport.equals("zmq") && !transport.equals("local")) {
-                throw new IllegalArgumentException("unknown transport '" + transport + "'; known: zmq, local");
+            if (!List.of("zmq", "ssh", "local").contains(transport)) {
+                throw new IllegalArgumentException("unknown transport '" + transport + "'; known: zmq, ssh, local");
             }
         }
 
@@ -94,7 +96,15 @@ public final class Simulation {
                     progress, 64);
             PlanRunner.Result result;
             JournalWriter journal = JsonlJournalWriter.open(run.journal());
-            if (s.transport().equals("local")) {
+            if (s.transport().equals("ssh")) {
+                try (InProcessSshNodes nodes = new InProcessSshNodes(cluster, setup, journal)) {
+                    Map<String, String> failed = nodes.context().connectAll();
+                    if (!failed.isEmpty()) {
+                        throw new IllegalStateException("SSH connections failed: " + failed);
+                    }
+                    result = PlanRunner.run(nodes.context(), s.plan(), options);
+                }
+            } else if (s.transport().equals("local")) {
                 try (OperationalContext ctx = new LocalOperationalContext(cluster, journal, id -> setup.env(id, cluster.system(id)),
                         tools, LocalNodeExecutor.Settings.defaults().withMaxConcurrentCommands(8))) {
                     result = PlanRunner.run(ctx, s.plan(), options);

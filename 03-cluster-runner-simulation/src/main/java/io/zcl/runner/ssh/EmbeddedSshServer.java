@@ -19,6 +19,7 @@ import org.apache.sshd.server.command.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +29,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,10 +47,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Behaves like OpenSSH where the runner can tell: a command's stdin is the channel (EOF from
  * the client closes it), the channel closes once the process exited and its output ended, the
- * exit status is the process's, "signal" requests reach only the process the server started
- * (TERM/INT/HUP as SIGTERM, KILL as SIGKILL), closing the channel closes the pipes but kills
- * nothing, and {@link Settings#maxSessions()} refuses channels beyond it with "administratively
- * prohibited", as OpenSSH's MaxSessions does. Stopping the server kills what is still running.
+ * exit status is the process's, closing the channel closes the pipes but kills nothing, and {@link Settings#maxSessions()} refuses channels beyond it as OpenSSH's MaxSessions
+ * does (channel open failure, reason 2). Stopping the server kills what is still running.
+ * One difference: MINA hands "signal" requests to the command, and this server passes
+ * TERM/INT/HUP and KILL to the process it started, where OpenSSH 9.2 (root login) refuses them;
+ * the runner does not rely on either.
  */
 public final class EmbeddedSshServer implements AutoCloseable {
 
@@ -125,6 +126,7 @@ public final class EmbeddedSshServer implements AutoCloseable {
         server.setKeyboardInteractiveAuthenticator(null);
         server.setChannelFactories(List.of(new SessionFactory()));
         server.setCommandFactory((channel, command) -> new ShellCommand(command));
+        CoreModuleProperties.TCP_NODELAY.set(server, true);
         // Like sshd: an idle connection stays up; the client's keepalives are answered.
         CoreModuleProperties.IDLE_TIMEOUT.set(server, Duration.ZERO);
     }
@@ -206,8 +208,9 @@ public final class EmbeddedSshServer implements AutoCloseable {
                         if (open.incrementAndGet() > max) {
                             open.decrementAndGet();
                             DefaultOpenFuture refused = new DefaultOpenFuture(this, futureLock);
+                            // OpenSSH 9 answers over MaxSessions with reason 2 (MINA words the message itself)
                             refused.setException(new SshChannelOpenException(getChannelId(),
-                                    SshConstants.SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed"));
+                                    SshConstants.SSH_OPEN_CONNECT_FAILED, "open failed"));
                             service.unregisterChannel(this);
                             return refused;
                         }
@@ -330,7 +333,7 @@ public final class EmbeddedSshServer implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException ignored) {

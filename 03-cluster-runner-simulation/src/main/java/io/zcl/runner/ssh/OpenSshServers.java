@@ -1,5 +1,6 @@
 package io.zcl.runner.ssh;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -119,8 +120,14 @@ public final class OpenSshServers implements AutoCloseable {
     }
 
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    /**
+     * Kills the daemons if the JVM exits without {@link #close()} (a test run stopped by a
+     * timeout): they are separate processes and would otherwise outlive it, listening.
+     */
+    private final Thread shutdownHook = new Thread(this::stopAll, "sshd-cleanup");
 
     private OpenSshServers() {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** True when OpenSSH's sshd is installed here. */
@@ -206,6 +213,15 @@ public final class OpenSshServers implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down; the hook does the same
+        }
+        stopAll();
+    }
+
+    private void stopAll() {
         for (Node node : nodes.values()) {
             synchronized (node) {
                 if (node.process != null) {
@@ -243,7 +259,7 @@ public final class OpenSshServers implements AutoCloseable {
                 dir.resolve("sshd_config").toAbsolutePath().toString());
         builder.redirectErrorStream(true);
         builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p;
         try {
             p = builder.start();

@@ -28,9 +28,12 @@ import java.util.regex.Pattern;
  *   <li>waits for the program and exits with its status (128+n when killed by signal n).</li>
  * </ol>
  * SSH itself gives no reliable way to kill a remote command: closing the channel only closes its
- * pipes, and OpenSSH's "signal" request reaches only the login shell's process, not the group.
- * Tying the process group's life to the channel's stdin works with any server that runs
- * commands under a POSIX shell, and also cleans up when the coordinator dies.
+ * pipes (the process lives on, and keeps one of the connection's MaxSessions slots until it
+ * exits), and OpenSSH's "signal" request reaches at best the login shell's process, not its
+ * children; OpenSSH 9.2 logged in as root refuses it altogether ("session signalling requires
+ * privilege separation"). Tying the process group's life to the channel's stdin works with any
+ * server that runs commands under a POSIX shell, and also cleans up when the coordinator dies or
+ * the network drops. Where setsid is missing only the program itself is killed.
  */
 public final class RemoteCommand {
 
@@ -45,8 +48,10 @@ public final class RemoteCommand {
 
     /**
      * The wrapper: POSIX sh (dash, bash, busybox ash). $1 is the working directory ('' for the
-     * login directory), the rest is the argv. Output of the watcher goes to /dev/null so a
-     * watcher still sleeping cannot hold the channel's stdout open after the program ends.
+     * login directory), the rest is the argv. The kill runs in its own background job, so the
+     * wrapper stopping the watcher once the program has exited cannot cut the TERM-then-KILL
+     * short (a child that ignores TERM still gets KILL). Watcher and killer write to /dev/null,
+     * so a killer still sleeping does not hold the channel's stdout open.
      */
     public static final String WRAPPER = String.join("\n",
             "if [ -n \"$1\" ]; then cd -- \"$1\" 2>/dev/null || { printf '%s\\n' \"" + START_FAILURE
@@ -58,7 +63,7 @@ public final class RemoteCommand {
             "exec 3<&0 0</dev/null",
             "if command -v setsid >/dev/null 2>&1; then setsid \"$@\" 3<&- & else \"$@\" 3<&- & fi",
             "p=$!",
-            "{ read -r x <&3; kill -TERM -$p || kill -TERM $p; sleep 1; kill -KILL -$p || kill -KILL $p; }"
+            "{ read -r x <&3; { kill -TERM -$p || kill -TERM $p; sleep 1; kill -KILL -$p || kill -KILL $p; } & }"
                     + " </dev/null >/dev/null 2>&1 &",
             "w=$!",
             "exec 3<&-",

@@ -11,7 +11,6 @@ import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
@@ -34,8 +33,13 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,21 +52,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #connect} opens and authenticates one connection and turns every way that can fail into
  * an {@link SshConnectException} with a message an operator can act on.
  *
- * <p>Host keys: a host that known_hosts lists with a different key is always refused (a
- * reinstalled node, or someone in the middle); a host it does not list is refused or learned
- * (appended to the file) as {@link SshSettings#hostKeyPolicy()} says.
+ * <p>Host keys: a host that known_hosts lists with a different key of the offered type is always
+ * refused (a reinstalled node, or someone in the middle); a host it does not list with that type
+ * is refused or learned (appended to the file) as {@link SshSettings#hostKeyPolicy()} says. Keys
+ * of other types do not count, as with OpenSSH: this client offers RSA and ECDSA, not Ed25519.
  */
 public final class SshConnector implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SshConnector.class);
 
-    /** Why the host key check refused a connection; read back when authentication then fails. */
-    private static final AttributeKey<HostKeyProblem> HOST_KEY_PROBLEM = new AttributeKey<>();
 
     private record HostKeyProblem(Kind kind, String message) {
     }
 
     private final SshSettings settings;
+    /**
+     * Why the host key check refused a session, read back when its login then fails. Not a
+     * session attribute: closing the session clears those, and it may close first.
+     */
+    private final Map<ClientSession, HostKeyProblem> hostKeyProblems = new ConcurrentHashMap<>();
+    /** Key types known_hosts lists a connecting host with, other than the one it offered. */
+    private final Map<ClientSession, Set<String>> otherKeyTypes = new ConcurrentHashMap<>();
     private final SshClient client;
     private final ExecutorService connectPool;
     private final ScheduledExecutorService timers;
@@ -94,6 +104,9 @@ public final class SshConnector implements AutoCloseable {
             // three unanswered keepalives and the connection is closed, as OpenSSH's ServerAliveCountMax
             CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 3);
         }
+        // Request/response traffic of small packets: Nagle's algorithm would hold each one back
+        // for the peer's delayed ACK (tens of ms per command).
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
         // A runner's connection sits idle between test rounds; only keepalives decide it is dead.
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
         client.start();
@@ -126,7 +139,11 @@ public final class SshConnector implements AutoCloseable {
         }
         Throwable failure = connected.getException();
         if (failure != null) {
-            String why = failure instanceof ConnectException ? "connection refused" : failure.toString();
+            Throwable root = failure;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root instanceof ConnectException ? "connection refused" : root.toString();
             throw new SshConnectException(Kind.UNREACHABLE, "cannot connect to " + where + ": " + why, failure);
         }
         ClientSession session = connected.getSession();
@@ -135,15 +152,21 @@ public final class SshConnector implements AutoCloseable {
             auth = session.auth();
         } catch (IOException e) {
             session.close(true);
+            HostKeyProblem problem = hostKeyProblems.remove(session);
+            if (problem != null) {
+                throw new SshConnectException(problem.kind(), problem.message(), e);
+            }
             throw new SshConnectException(Kind.PROTOCOL, "cannot log in to " + where + ": " + e.getMessage(), e);
         }
-        if (!awaitQuietly(auth::await, deadline)) {
+        boolean answered = awaitQuietly(auth::await, deadline);
+        HostKeyProblem problem = hostKeyProblems.remove(session);
+        otherKeyTypes.remove(session);
+        if (!answered) {
             session.close(true);
             throw new SshConnectException(Kind.UNREACHABLE, "cannot log in to " + where + ": no SSH handshake within "
                     + settings.connectTimeout().toMillis() + " ms", null);
         }
         if (!auth.isSuccess()) {
-            HostKeyProblem problem = session.getAttribute(HOST_KEY_PROBLEM);
             Throwable cause = auth.getException();
             session.close(true);
             if (problem != null) {
@@ -185,28 +208,57 @@ public final class SshConnector implements AutoCloseable {
     }
 
     /**
-     * known_hosts checking with the reasons kept on the session: MINA only says "server key did
-     * not validate", which does not tell an operator what to do.
+     * known_hosts checking that keeps the reason of a refusal: MINA only says "server key did not
+     * validate", which does not tell an operator what to do.
      */
     private ServerKeyVerifier hostKeyVerifier() {
         Path file = settings.knownHosts();
         ServerKeyVerifier unknownHosts = (session, remote, key) -> {
+            Set<String> others = otherKeyTypes.remove(session);
+            String otherNote = others == null ? "" : "; it lists the host with " + String.join(", ", others)
+                    + " keys only, which this client cannot use or the server did not offer";
             if (settings.hostKeyPolicy() == HostKeyPolicy.ACCEPT_NEW) {
                 log.info("learned host key {} {} of {} into {}", KeyUtils.getKeyType(key), KeyUtils.getFingerPrint(key),
                         hostPattern(remote), file);
                 return true;
             }
-            session.setAttribute(HOST_KEY_PROBLEM, new HostKeyProblem(Kind.HOST_KEY_UNKNOWN, "host key of "
-                    + hostPattern(remote) + " (" + describe(key) + ") is not in " + file + " and the host key policy is "
-                    + "STRICT; add it (ssh-keyscan -p " + port(remote) + " " + host(remote) + " >> " + file
-                    + ") or use ACCEPT_NEW"));
+            hostKeyProblems.put(session, new HostKeyProblem(Kind.HOST_KEY_UNKNOWN, "host key of "
+                    + hostPattern(remote) + " (" + describe(key) + ") is not in " + file + otherNote
+                    + "; the host key policy is STRICT: add it (ssh-keyscan -p " + port(remote) + " -t "
+                    + KeyUtils.getKeyType(key) + " " + host(remote) + " >> " + file + ") or use ACCEPT_NEW"));
             return false;
         };
         return new KnownHostsServerKeyVerifier(unknownHosts, file) {
+            /**
+             * Only entries of the offered key type count, as with OpenSSH: a host that
+             * known_hosts lists with an Ed25519 key only (OpenSSH's default; this client cannot
+             * use Ed25519, so the server shows it its ECDSA or RSA key) is a host whose ECDSA key
+             * is not known yet, not a host whose key changed. MINA would call it a mismatch.
+             */
+            @Override
+            protected boolean acceptKnownHostEntries(ClientSession session, SocketAddress remote, PublicKey serverKey,
+                                                     Collection<HostEntryPair> knownHosts) {
+                String offered = KeyUtils.getKeyType(serverKey);
+                List<HostEntryPair> sameType = new ArrayList<>();
+                Set<String> otherTypes = new TreeSet<>();
+                for (HostEntryPair entry : knownHosts) {
+                    String type = entry.getHostEntry().getKeyEntry().getKeyType();
+                    if (offered.equals(type)) {
+                        sameType.add(entry);
+                    } else if (!findKnownHostEntries(session, remote, List.of(entry)).isEmpty()) {
+                        otherTypes.add(type);
+                    }
+                }
+                if (!otherTypes.isEmpty()) {
+                    otherKeyTypes.put(session, otherTypes);
+                }
+                return super.acceptKnownHostEntries(session, remote, serverKey, sameType);
+            }
+
             @Override
             public boolean acceptModifiedServerKey(ClientSession session, SocketAddress remote, KnownHostEntry entry,
                                                    PublicKey expected, PublicKey actual) {
-                session.setAttribute(HOST_KEY_PROBLEM, new HostKeyProblem(Kind.HOST_KEY_MISMATCH, "host key mismatch for "
+                hostKeyProblems.put(session, new HostKeyProblem(Kind.HOST_KEY_MISMATCH, "host key mismatch for "
                         + hostPattern(remote) + ": " + file + " has " + describe(expected) + " but the server offered "
                         + describe(actual) + "; if the node was reinstalled, remove the old entry with: ssh-keygen -R '"
                         + hostPattern(remote) + "' -f " + file));

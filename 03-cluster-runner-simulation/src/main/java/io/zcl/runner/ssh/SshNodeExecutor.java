@@ -19,13 +19,13 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -52,10 +52,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *       CANCELLED; if the node does not answer within {@link SshSettings#killGrace()} the
  *       channel is closed anyway (which also ends the wrapper's stdin).</li>
  *   <li>MaxSessions: at most {@link SshSettings#maxChannels()} channels are open at once; more
- *       commands wait in arrival order. If the server still refuses a channel (its MaxSessions
- *       is lower), the command goes back to the head of the queue, the limit is lowered to what
- *       the server did accept on this connection, and the open is retried when a channel
- *       closes (or after a short back-off).</li>
+ *       commands wait in arrival order. If the server still refuses a channel (OpenSSH answers
+ *       an open over its MaxSessions with failure reason 2, "open failed"), the command goes
+ *       back to its place in the queue, the limit is lowered to the most channels the server
+ *       did accept at once on this connection, and the open is retried when a channel closes or
+ *       after a short back-off (10 ms doubling to 250 ms). Never lower than that peak: sshd
+ *       frees a slot only once the process on it has exited, a little after our channel closed,
+ *       so a refusal right after a close says nothing about the limit.</li>
  *   <li>The connection dropping while a command runs gives NODE_LOST: its outcome is unknown
  *       (though the wrapper will have killed it, as its stdin ended).</li>
  * </ul>
@@ -102,7 +105,9 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
     private long backoffMs = MIN_BACKOFF_MS;
     private boolean retryScheduled;
     private long connections;
+    private long refusedOpens;
     private volatile boolean closed;
+    private volatile SshConnectionListener connectionListener = SshConnectionListener.NONE;
 
     /**
      * An executor on a shared connector (one per cluster); closing the executor leaves the
@@ -170,6 +175,11 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
         }
     }
 
+    /** Where connection up/lost events go (replaces the previous listener). */
+    public void setConnectionListener(SshConnectionListener listener) {
+        this.connectionListener = listener == null ? SshConnectionListener.NONE : listener;
+    }
+
     /** True while the connection is open and logged in. */
     public boolean isConnected() {
         synchronized (lock) {
@@ -181,6 +191,13 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
     public long connectionCount() {
         synchronized (lock) {
             return connections;
+        }
+    }
+
+    /** Channel opens the server refused (over its MaxSessions) and that were queued again. */
+    public long refusedOpens() {
+        synchronized (lock) {
+            return refusedOpens;
         }
     }
 
@@ -312,29 +329,39 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
         connecting = f;
         try {
             connector.connectPool().execute(() -> {
+                ClientSession s = null;
+                Throwable failure = null;
                 try {
-                    f.complete(connector.connect(host, port));
+                    s = connector.connect(host, port);
                 } catch (SshConnectException | RuntimeException e) {
-                    f.completeExceptionally(e);
+                    failure = e;
+                }
+                // state first, then the future: whoever waited on it finds the executor connected
+                connected(s, failure);
+                if (failure == null) {
+                    f.complete(s);
+                } else {
+                    f.completeExceptionally(failure);
                 }
             });
         } catch (RejectedExecutionException e) {
+            connecting = null;
             f.completeExceptionally(new IllegalStateException("the SSH connector is closed", e));
         }
-        f.whenComplete(this::connected);
         return f;
     }
 
     private void connected(ClientSession s, Throwable failure) {
         List<Execution> failed = List.of();
         boolean closeIt = false;
+        long number = 0;
         synchronized (lock) {
             connecting = null;
             if (failure == null && closed) {
                 closeIt = true;
             } else if (failure == null) {
                 session = s;
-                connections++;
+                number = ++connections;
                 peakRunning = running;
                 learnedLimit = Integer.MAX_VALUE;
                 lonelyRefusals = 0;
@@ -348,17 +375,29 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
             return;
         }
         if (failure != null) {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
-            String reason = cause instanceof SshConnectException ? cause.getMessage()
-                    : "cannot connect to " + address() + ": " + cause;
+            String reason = failure instanceof SshConnectException ? failure.getMessage()
+                    : "cannot connect to " + address() + ": " + failure;
             log.warn("{}: {}", nodeId, reason);
             for (Execution e : failed) {
                 e.finishNotStarted(Status.FAILED_TO_START, reason);
             }
             return;
         }
+        s.addCloseFutureListener(f -> sessionEnded(s));
+        connectionListener.connected(nodeId, number);
         pump();
+    }
+
+    /** The connection closed: forget it, and report it unless this executor closed it. */
+    private void sessionEnded(ClientSession s) {
+        synchronized (lock) {
+            if (session == s) {
+                session = null;
+            }
+        }
+        if (!closed) {
+            connectionListener.lost(nodeId, "connection to " + address() + " closed");
+        }
     }
 
     /** Opens channels for waiting commands while there is room; connects first if needed. */
@@ -537,6 +576,7 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
                     reason = "cancelled: executor closed";
                 } else if (e instanceof SshChannelOpenException refused && sessionAlive) {
                     // The server has fewer session slots than we assumed (MaxSessions): wait for one.
+                    refusedOpens++;
                     if (running == 0) {
                         lonelyRefusals++;
                     }
@@ -593,7 +633,7 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
                     synchronized (this) {
                         outputStillOpen = true;
                     }
-                    ch.close(true);
+                    ch.close(false);
                 }, OUTPUT_GRACE);
             }
         }
@@ -707,7 +747,8 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
                 }
                 killSent = true;
                 ch = channel;
-                graceTask = schedule(() -> ch.close(true), settings.killGrace());
+                // A graceful close: MINA's immediate close does not tell the server, whose process would live on.
+                graceTask = schedule(() -> ch.close(false), settings.killGrace());
             }
             try {
                 OutputStream stdin = ch.getInvertedIn();
@@ -716,7 +757,7 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 log.debug("{}: sending EOF to stop command {} failed; closing its channel", nodeId, command.id(), e);
-                ch.close(true);
+                ch.close(false);
             }
         }
 
@@ -786,7 +827,7 @@ public final class SshNodeExecutor implements NodeExecutor, AutoCloseable {
                     return;
                 }
                 capture.add(b, off, len);
-                deliver(stream, java.util.Arrays.copyOfRange(b, off, off + len));
+                deliver(stream, Arrays.copyOfRange(b, off, off + len));
             }
         }
     }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -73,7 +75,7 @@ public final class SshOperationalContext implements OperationalContext {
                 try {
                     executor.connect();
                 } catch (SshConnectException e) {
-                    throw new java.util.concurrent.CompletionException(e);
+                    throw new CompletionException(e);
                 }
             }, connector.connectPool()));
         }
@@ -85,8 +87,8 @@ public final class SshOperationalContext implements OperationalContext {
                 e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException t) {
                 failures.put(e.getKey(), "no connection within " + limit.toSeconds() + " s");
-            } catch (java.util.concurrent.ExecutionException x) {
-                Throwable cause = x.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+            } catch (ExecutionException x) {
+                Throwable cause = x.getCause() instanceof CompletionException c && c.getCause() != null
                         ? c.getCause() : x.getCause();
                 failures.put(e.getKey(), cause.getMessage());
             } catch (InterruptedException ie) {
@@ -95,6 +97,11 @@ public final class SshOperationalContext implements OperationalContext {
             }
         }
         return failures;
+    }
+
+    /** Sends every node's connection up/lost events to the listener. */
+    public void setConnectionListener(SshConnectionListener listener) {
+        executors.values().forEach(e -> e.setConnectionListener(listener));
     }
 
     public ClusterDescriptor cluster() {

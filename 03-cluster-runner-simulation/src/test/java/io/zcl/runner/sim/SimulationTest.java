@@ -80,6 +80,17 @@ class SimulationTest {
     }
 
     @Test
+    @Timeout(180)
+    void overSshTheSamePlanJournalsTheSameKeysAndVerdictsAsOverZmq() throws Exception {
+        Map<String, Fault> faults = Map.of("node-3", Fault.parse("slow-link"));
+        Simulation.Outcome ssh = Simulation.run(settings("ssh", faults), ProgressListener.NONE);
+        Simulation.Outcome zmq = Simulation.run(settings("zmq", faults), ProgressListener.NONE);
+        assertThat(verdicts(ssh)).isEqualTo(verdicts(zmq)).containsValue(TestResult.Verdict.FAIL);
+        assertThat(JournalReader.read(ssh.run().journal()).header().orElseThrow().transport()).isEqualTo("ssh");
+        assertThat(JournalReader.read(ssh.run().journal()).testResults()).allMatch(r -> r.transport().equals("ssh"));
+    }
+
+    @Test
     void aFaultOnAnUnknownNodeIsAClearError() {
         assertThatThrownBy(() -> Simulation.run(settings("zmq", Map.of("node-9", Fault.parse("hang"))), ProgressListener.NONE))
                 .hasMessage("--fault names unknown node 'node-9'; the cluster has node-1..node-4");

@@ -60,7 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
         });
         Bench.Report report = bench.run(Contenders.all(heartbeatMs));
         RunDirectory run = RunDirectory.create(runsDir);
-        List<String> argv = new ArrayList<>(List.of("./zcl", "bench"));
+        // originalArgs() starts with the subcommand's own name ("bench").
+        List<String> argv = new ArrayList<>(List.of("./zcl"));
         argv.addAll(spec.commandLine().getParseResult().originalArgs());
         BenchReport.write(report, run.dir(), String.join(" ", argv));
         var out = spec.commandLine().getOut();

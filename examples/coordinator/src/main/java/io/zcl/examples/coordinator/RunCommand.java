@@ -9,6 +9,8 @@ import io.zcl.runner.plan.Plan;
 import io.zcl.runner.plan.PlanRunner;
 import io.zcl.runner.plan.SummaryReport;
 import io.zcl.runner.sim.Simulation;
+import io.zcl.runner.ssh.SshOperationalContext;
+import io.zcl.runner.ssh.SshSettings;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import io.zcl.runner.zmq.ZmqOperationalContext;
 import java.nio.file.Files;
@@ -66,6 +68,25 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "print only the summary")
     boolean quiet;
 
+    @Option(names = "--transport", defaultValue = "zmq", description = "zmq (agents dial in) or ssh "
+            + "(connect to each node's sshd: host and ssh_port from the cluster file) (default ${DEFAULT-VALUE})")
+    String transport;
+
+    @Option(names = "--user", description = "with --transport ssh: remote user (default: this user)")
+    String user = System.getProperty("user.name");
+
+    @Option(names = "--identity", paramLabel = "FILE", description = "with --transport ssh: private key "
+            + "(default ~/.ssh/id_ed25519)")
+    Path identity = Path.of(System.getProperty("user.home"), ".ssh", "id_ed25519");
+
+    @Option(names = "--known-hosts", paramLabel = "FILE", description = "with --transport ssh: known_hosts "
+            + "(default ~/.ssh/known_hosts)")
+    Path knownHosts = Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
+
+    @Option(names = "--accept-new", description = "with --transport ssh: trust unknown host keys on first "
+            + "sight and add them to known_hosts (a changed key is always refused)")
+    boolean acceptNew;
+
     @Override
     public Integer call() throws Exception {
         ClusterDescriptor cluster = ClusterDescriptor.load(clusterFile);
@@ -73,11 +94,16 @@ public final class RunCommand implements Callable<Integer> {
         if (waitS < 1 || heartbeatMs < 1 || liveness < 1) {
             throw new IllegalArgumentException("--wait-s, --heartbeat-ms and --liveness must be positive");
         }
-        var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
-        if (!isLoopback(bind)) {
+        if (transport.equals("zmq") && !isLoopback(bind)) {
             err.println("zcl run: warning: ZCR1 traffic on " + bind + " is neither authenticated nor encrypted; "
                     + "use it only on a network you trust");
+        }
+        if (transport.equals("ssh")) {
+            return runOverSsh(cluster, plan);
+        }
+        if (!transport.equals("zmq")) {
+            throw new IllegalArgumentException("--transport must be zmq or ssh, got '" + transport + "'");
         }
         RunDirectory run = RunDirectory.create(runsDir);
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(bind, heartbeatMs, liveness, 10_000))
@@ -108,12 +134,40 @@ public final class RunCommand implements Callable<Integer> {
             bar.finish();
             active.set(false);
         }
+        return report(run, result);
+    }
+
+    private int runOverSsh(ClusterDescriptor cluster, Plan plan) throws Exception {
+        var err = spec.commandLine().getErr();
+        SshSettings settings = SshSettings.defaults(user, identity, knownHosts)
+                .withHostKeyPolicy(acceptNew ? SshSettings.HostKeyPolicy.ACCEPT_NEW : SshSettings.HostKeyPolicy.STRICT);
+        RunDirectory run = RunDirectory.create(runsDir);
+        PlanRunner.Result result;
+        try (SshOperationalContext ctx = new SshOperationalContext(cluster, settings, JsonlJournalWriter.open(run.journal()))) {
+            Map<String, String> failed = ctx.connectAll();
+            if (!failed.isEmpty()) {
+                failed.forEach((node, why) -> err.printf("zcl run: %s: %s%n", node, why));
+                err.printf("zcl run: %d of %d nodes could not be reached over SSH%n", failed.size(), cluster.nodes().size());
+                return 3;
+            }
+            ProgressBar bar = new ProgressBar(err, System.console() != null);
+            result = PlanRunner.run(ctx, plan, new PlanRunner.Options(run.runId(),
+                    commandTimeoutS == null ? null : Duration.ofSeconds(commandTimeoutS),
+                    Map.of("cluster", clusterFile.toString()), Set.of(), quiet ? null : bar, 64));
+            bar.finish();
+        }
+        return report(run, result);
+    }
+
+    private int report(RunDirectory run, PlanRunner.Result result) throws java.io.IOException {
+        var out = spec.commandLine().getOut();
         String summary = SummaryReport.markdown(JournalReader.read(run.journal()));
         Files.writeString(run.summary(), summary);
         out.println(summary);
-        out.printf("RESULT runs=%s transport=zmq results=%d pass=%d fail=%d error=%d elapsed_s=%.1f%n", run.runId(),
-                result.results().size(), result.count(TestResult.Verdict.PASS), result.count(TestResult.Verdict.FAIL),
-                result.count(TestResult.Verdict.ERROR), result.elapsed().toMillis() / 1000.0);
+        out.printf("RESULT runs=%s transport=%s results=%d pass=%d fail=%d error=%d elapsed_s=%.1f%n", run.runId(),
+                transport, result.results().size(), result.count(TestResult.Verdict.PASS),
+                result.count(TestResult.Verdict.FAIL), result.count(TestResult.Verdict.ERROR),
+                result.elapsed().toMillis() / 1000.0);
         out.flush();
         return 0;
     }

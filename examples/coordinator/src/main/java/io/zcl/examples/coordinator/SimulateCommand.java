@@ -38,7 +38,7 @@ public final class SimulateCommand implements Callable<Integer> {
             + "slow-link[:F], faulty-gpu[:I], dead-gpus, hang or exit:N, e.g. node-3:slow-link")
     List<String> faults = List.of();
 
-    @Option(names = "--transport", defaultValue = "zmq", description = "zmq (agents over tcp) or local "
+    @Option(names = "--transport", defaultValue = "zmq", description = "zmq (agents over tcp), ssh (an SSH server per node) or local "
             + "(processes with no transport at all) (default ${DEFAULT-VALUE})")
     String transport;
 
