@@ -17,6 +17,12 @@ timeout 120 ./zcl simulate --fault node-3:slow-link --runs-dir "$runs/b" > /tmp/
 grep '^RESULT' /tmp/zcl-simulate-fault.log
 grep -q '| FAIL | node-3 |' "$runs/b/latest/summary.md" || { echo "node-3 should be blamed"; cat "$runs/b/latest/summary.md"; exit 1; }
 
+echo "--- ./zcl simulate --transport ssh"
+timeout 180 ./zcl simulate --transport ssh --runs-dir "$runs/s" > /tmp/zcl-simulate-ssh.log 2>&1 \
+  || { cat /tmp/zcl-simulate-ssh.log; exit 1; }
+grep '^RESULT' /tmp/zcl-simulate-ssh.log
+grep -q 'transport=ssh .*fail=0 error=0' /tmp/zcl-simulate-ssh.log || { cat /tmp/zcl-simulate-ssh.log; exit 1; }
+
 echo "--- ./zcl run + 4 x ./zcl agent --emulate"
 timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
   --plan examples/coordinator/conf/quick-plan.yaml --runs-dir "$runs/c" > /tmp/zcl-run.log 2>&1 &
@@ -27,4 +33,9 @@ done
 wait "$coordinator" || { cat /tmp/zcl-run.log; exit 1; }
 grep '^RESULT' /tmp/zcl-run.log
 grep -q 'fail=0 error=0' /tmp/zcl-run.log || { cat /tmp/zcl-run.log; exit 1; }
+echo "--- ./zcl bench --nodes 1,8,64"
+timeout 900 ./zcl bench --nodes 1,8,64 --runs-dir "$runs/bench" > /tmp/zcl-bench.log 2> /tmp/zcl-bench.err \
+  || { cat /tmp/zcl-bench.err; exit 1; }
+for f in bench.json bench.md latency-cdf.svg makespan.svg; do test -s "$runs/bench/latest/$f"; done
+sed -n '/## Targets/,/## Notes/p' "$runs/bench/latest/bench.md"
 echo "README commands OK"

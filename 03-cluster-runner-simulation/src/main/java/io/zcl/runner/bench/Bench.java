@@ -81,6 +81,7 @@ public final class Bench {
 
     /** Makes the contender for a transport name; SSH comes from a factory the caller supplies. */
     public Report run(Map<String, Supplier<Contender>> contenders) throws Exception {
+        Map<String, String> machine = Machine.describe(); // before the run loads the machine itself
         List<Latency> latencies = new ArrayList<>();
         List<SizeResult> sizes = new ArrayList<>();
         Map<String, Double> stream = new LinkedHashMap<>();
@@ -134,7 +135,7 @@ public final class Bench {
                 }
             }
         }
-        return new Report(Machine.describe(), settings, latencies, sizes, stream, notes);
+        return new Report(machine, settings, latencies, sizes, stream, notes);
     }
 
     private Histogram spawnFloor() throws Exception {
