@@ -199,14 +199,21 @@ public final class NodeAgent implements AutoCloseable {
     private void loop() {
         try {
             while (running0) {
-                connect();
-                runSession();
+                String why;
+                try {
+                    connect();
+                    runSession();
+                    why = "silent for " + liveness.silenceMs(clock.getAsLong()) + " ms";
+                } catch (org.zeromq.ZMQException e) {
+                    // e.g. a host name that does not resolve yet (a container still starting): retry
+                    why = "not reachable (" + e.getMessage() + ")";
+                }
                 closeSocket();
                 if (running0) {
                     long delay = backoff.nextDelayMs();
                     reconnects.incrementAndGet();
-                    LOG.warn("{}: coordinator {} silent for {} ms; reconnecting in {} ms", settings.nodeId(),
-                            settings.coordinator(), liveness.silenceMs(clock.getAsLong()), delay);
+                    LOG.warn("{}: coordinator {} {}; reconnecting in {} ms", settings.nodeId(), settings.coordinator(),
+                            why, delay);
                     pause(delay);
                 }
             }

@@ -119,6 +119,10 @@ public final class AgentCommand implements Callable<Integer> {
                         + "(is it running, and is the port reachable from here?)%n", coordinator, connectTimeout);
                 return 3;
             }
+            if (agent.state() != NodeAgent.State.READY) {
+                spec.commandLine().getErr().printf("zcl agent: the agent stopped before it was welcomed (see the log above)%n");
+                return 1;
+            }
             out.printf("zcl agent %s: connected; running commands until stopped%n", nodeId);
             out.flush();
             while (!agent.awaitStopped(Duration.ofSeconds(1))) {

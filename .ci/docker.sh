@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The docker part of CI: the cluster as containers (docker/), on a machine with no image registry.
+# Runs as root with no stdin (called by .ci/run). Installs docker.io, docker-compose and
+# debootstrap, starts dockerd (overlay2, else vfs), builds the jar, the base image (debootstrap)
+# and the cluster image, checks the committed compose and cluster files and the network profiles,
+# runs the committed compose file by hand, the "docker"-tagged Testcontainers tests (docker/tests)
+# and the two simulate-cluster.sh commands docker/README.md shows, and removes every container and
+# network it made, also on failure. About 6 minutes on 2 cores when the packages and the base
+# image are not there yet.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+t0=$SECONDS
+step() { printf '\n=== docker: %s (%d s)\n' "$*" "$((SECONDS - t0))"; }
+
+# Containers and networks of the docker tests (Testcontainers with Ryuk off labels them) and of
+# the compose project simulate-cluster.sh uses.
+sweep() {
+  local ids
+  ids="$( { docker ps -aq --filter label=io.zcl.docker-tests
+            docker ps -aq --filter label=org.testcontainers=true
+            docker ps -aq --filter label=com.docker.compose.project=zcl-sim
+            docker ps -aq --filter label=com.docker.compose.project=zcl; } | sort -u)"
+  [[ -z "$ids" ]] || docker rm -f $ids >/dev/null 2>&1 || true
+  ids="$( { docker network ls -q --filter label=io.zcl.docker-tests
+            docker network ls -q --filter label=org.testcontainers=true
+            docker network ls -q --filter label=com.docker.compose.project=zcl-sim
+            docker network ls -q --filter label=com.docker.compose.project=zcl; } | sort -u)"
+  [[ -z "$ids" ]] || docker network rm $ids >/dev/null 2>&1 || true
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT
+  if docker info >/dev/null 2>&1; then
+    sweep
+  fi
+  docker/dockerd.sh stop || true
+  printf '\n=== docker: %s after %d s\n' "$([[ $rc -eq 0 ]] && echo passed || echo "FAILED (exit $rc)")" "$((SECONDS - t0))"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+step "packages: docker.io docker-compose debootstrap"
+if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null || ! command -v debootstrap >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose debootstrap >/dev/null
+fi
+docker-compose version --short
+
+step "dockerd"
+driver="$(docker/dockerd.sh start)"
+echo "storage driver: $driver"
+sweep
+
+step "jar (./zcl builds it when missing or stale)"
+./zcl --version
+
+step "base image (debootstrap; skipped when zcl-base:bookworm exists)"
+docker/build-base-image.sh
+
+step "cluster image"
+docker/build-image.sh
+
+step "committed compose and cluster files match the generator"
+gen="$(mktemp -d)"
+docker/gen-cluster.sh --nodes 4 --out "$gen" 2>/dev/null
+diff -u docker/docker-compose.yml "$gen/docker-compose.yml"
+diff -u docker/cluster.yaml "$gen/cluster.yaml"
+rm -rf "$gen"
+(cd docker && docker-compose -p zcl-config-check config -q)
+
+step "network profiles apply (mechanism per setting)"
+docker run --rm --cap-add NET_ADMIN zcl:local bash -ec \
+  'for p in /etc/zcl/network-configs/*.conf; do zcl-net apply "$(basename "$p" .conf)"; done; zcl-net clear >/dev/null'
+
+step "the committed 4-node compose file, by hand (docker/README.md)"
+(
+  cd docker
+  docker-compose -p zcl up -d
+  docker-compose -p zcl exec -T coordinator zcl run --cluster /etc/zcl/cluster.yaml --bind 'tcp://*:5555' --runs-dir /runs --quiet \
+    | grep '^RESULT '
+  docker-compose -p zcl down
+)
+
+step "docker tests (Testcontainers, tag docker)"
+ZCL_CI=true TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost \
+  timeout 900 ./mvnw -B -ntp -pl docker/tests -am verify -Dzcl.test.excludedGroups=soak -Dgroups=docker
+
+step "docker/simulate-cluster.sh --nodes 4"
+timeout 600 docker/simulate-cluster.sh --nodes 4
+
+step "docker/simulate-cluster.sh --nodes 4 --profile partitioned --fault node-3:slow-link"
+timeout 600 docker/simulate-cluster.sh --nodes 4 --profile partitioned --fault node-3:slow-link
