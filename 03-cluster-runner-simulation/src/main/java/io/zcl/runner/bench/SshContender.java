@@ -3,22 +3,20 @@ package io.zcl.runner.bench;
 import io.zcl.runner.api.NodeExecutor;
 import io.zcl.runner.cluster.ClusterDescriptor;
 import io.zcl.runner.journal.JsonlJournalWriter;
+import io.zcl.runner.sim.TempDirs;
 import io.zcl.runner.ssh.OpenSshServers;
 import io.zcl.runner.ssh.SshKeys;
 import io.zcl.runner.ssh.SshOperationalContext;
 import io.zcl.runner.ssh.SshSettings;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.stream.Stream;
 
 /**
  * Real OpenSSH: one sshd per node on a loopback port (started before the clock runs), and the
@@ -39,7 +37,7 @@ final class SshContender implements Contender {
 
     @Override
     public Duration connect(int nodes) throws Exception {
-        work = Files.createTempDirectory("zcl-bench-ssh-");
+        work = TempDirs.create("zcl-bench-ssh-", "the benchmark's sshd nodes");
         KeyPair user = SshKeys.generateKeyFile(work.resolve("id_ecdsa"), "zcl-bench");
         List<OpenSshServers.NodeSpec> specs = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
@@ -112,12 +110,6 @@ final class SshContender implements Contender {
         if (servers != null) {
             servers.close();
         }
-        if (work != null) {
-            try (Stream<Path> walk = Files.walk(work)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a leftover temp folder is harmless
-            }
-        }
+        TempDirs.deleteTree(work);
     }
 }

@@ -59,12 +59,6 @@ public final class InProcessSshNodes implements AutoCloseable {
             ctx.close();
         }
         servers.values().forEach(EmbeddedSshServer::close);
-        if (work != null) {
-            try (var walk = Files.walk(work)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a leftover temp folder is harmless
-            }
-        }
+        TempDirs.deleteTree(work);
     }
 }

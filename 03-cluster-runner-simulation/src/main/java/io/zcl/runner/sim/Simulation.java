@@ -25,13 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * The main job on one machine: a simulated cluster (agents in this JVM, each running the emulated
@@ -84,7 +82,7 @@ public final class Simulation {
             }
         }
         RunDirectory run = RunDirectory.create(s.runsRoot());
-        Path tools = tempDir();
+        Path tools = TempDirs.create("zcl-tools-", "the emulated tools");
         try {
             EmulatedTools.install(tools);
             InProcessAgents.NodeSetup setup = new InProcessAgents.NodeSetup(tools, s.faults(), s.timeScale(), 0);
@@ -118,7 +116,7 @@ public final class Simulation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + run.summary() + ": " + e.getMessage(), e);
         } finally {
-            deleteTree(tools);
+            TempDirs.deleteTree(tools);
         }
     }
 
@@ -168,21 +166,5 @@ public final class Simulation {
                 journal.write(new NodeEvent(Instant.now(), nodeId, NodeEvent.Kind.LOST, reason));
             }
         };
-    }
-
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("zcl-tools-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary folder for the emulated tools", e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp folder is harmless
-        }
     }
 }
