@@ -137,6 +137,8 @@ public final class NodeAgent implements AutoCloseable {
     private Liveness liveness;
     private long heartbeatMs;
     private Message pendingSend;
+    /** RESULTs made on the I/O thread that the socket could not take yet; sent before anything queued later. */
+    private final java.util.ArrayDeque<Message> blocked = new java.util.ArrayDeque<>();
 
     public NodeAgent(Settings settings, NodeExecutor executor) {
         this(settings, executor, null, System::currentTimeMillis);
@@ -276,7 +278,9 @@ public final class NodeAgent implements AutoCloseable {
             if (liveness.heartbeatDue(now)) {
                 send(Message.of(Cmd.HEARTBEAT));
             }
-            poller.poll(Math.max(1, liveness.msUntilNextEvent(clock.getAsLong())));
+            // With messages waiting for room on the socket, look again soon rather than at the next heartbeat.
+            long wait = blocked.isEmpty() && pendingSend == null ? liveness.msUntilNextEvent(clock.getAsLong()) : 5;
+            poller.poll(Math.max(1, wait));
             if (poller.pollin(wakeIdx)) {
                 wakeup.drain();
             }
@@ -423,7 +427,7 @@ public final class NodeAgent implements AutoCloseable {
             outputSeq.remove(id);
             unacked.put(id, m);
             if (sessionUp) {
-                send(m);
+                sendReliably(m);
             }
             return;
         }
@@ -443,11 +447,28 @@ public final class NodeAgent implements AutoCloseable {
     private void finished(CommandResult r) {
         Message m = Codec.result(r);
         unacked.put(r.commandId(), m);
-        send(m);
+        sendReliably(m);
     }
 
     /** On the I/O thread: move queued messages to the socket while it accepts them. */
+    /**
+     * On the I/O thread: a RESULT must reach the wire even when the socket's queue is full right
+     * now (a burst of results, a slow coordinator), so it waits its turn instead of being dropped.
+     */
+    private void sendReliably(Message m) {
+        if (blocked.isEmpty() && pendingSend == null && trySend(m)) {
+            return;
+        }
+        blocked.add(m);
+    }
+
     private void flushOutbox() {
+        while (!blocked.isEmpty()) {
+            if (!trySend(blocked.peek())) {
+                return;
+            }
+            blocked.poll();
+        }
         while (true) {
             if (pendingSend != null) {
                 if (!trySend(pendingSend)) {
@@ -505,6 +526,9 @@ public final class NodeAgent implements AutoCloseable {
             socket = null;
         }
         sessionUp = false;
+        // Held RESULTs are in `unacked` and go again after the next WELCOME; a half-sent OUTPUT is best effort.
+        blocked.clear();
+        pendingSend = null;
     }
 
     /** Stops the agent: sends BYE if connected, closes the socket. Running commands are not killed. */
