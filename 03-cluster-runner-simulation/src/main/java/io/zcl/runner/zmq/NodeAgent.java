@@ -280,7 +280,7 @@ public final class NodeAgent implements AutoCloseable {
             }
             // With messages waiting for room on the socket, look again soon rather than at the next heartbeat.
             long wait = blocked.isEmpty() && pendingSend == null ? liveness.msUntilNextEvent(clock.getAsLong()) : 5;
-            poller.poll(Math.max(1, wait));
+            poller.poll(Math.max(1, Math.min(ZmqCoordinator.MAX_POLL_MS, wait)));
             if (poller.pollin(wakeIdx)) {
                 wakeup.drain();
             }

@@ -61,6 +61,13 @@ public final class ZmqCoordinator implements AutoCloseable {
     private static final int RECEIVE_BATCH = 256;
 
     /**
+     * The longest one poll may sleep, whatever the timers say. A JeroMQ socket wakes its poller
+     * through an edge-triggered signal; CI once saw a HELLO sit unread through a 10 s poll. Looking
+     * again every 250 ms bounds such a stall at the cost of four idle wake-ups a second.
+     */
+    static final long MAX_POLL_MS = 250;
+
+    /**
      * @param bind         endpoint to bind, e.g. tcp://*:5555 or tcp://127.0.0.1:* (ephemeral)
      * @param heartbeatMs  heartbeat interval, sent to agents in WELCOME
      * @param liveness     missed intervals before a node is declared lost
@@ -357,7 +364,7 @@ public final class ZmqCoordinator implements AutoCloseable {
                 next = Math.min(next, away + settings.lostGraceMs() - now);
             }
         }
-        return Math.max(1, next);
+        return Math.max(1, Math.min(MAX_POLL_MS, next));
     }
 
     /** Reads what is waiting, at most one batch, so timers and heartbeats still run under a flood. */
