@@ -5,6 +5,7 @@ import io.zcl.runner.api.NodeEvent;
 import io.zcl.runner.api.OperationalContext;
 import io.zcl.runner.api.SystemConfiguration;
 import io.zcl.runner.cluster.ClusterDescriptor;
+import io.zcl.runner.events.EventPublisher;
 import io.zcl.runner.journal.JournalReader;
 import io.zcl.runner.journal.JsonlJournalWriter;
 import io.zcl.runner.journal.RunDirectory;
@@ -74,6 +75,14 @@ public final class Simulation {
     }
 
     public static Outcome run(Settings s, ProgressListener progress) {
+        return run(s, progress, null);
+    }
+
+    /**
+     * As {@link #run(Settings, ProgressListener)}, and publishes the run on {@code events} (when not
+     * null): the cluster, the coordinator's node and command events, progress, results, journal lag.
+     */
+    public static Outcome run(Settings s, ProgressListener progress, EventPublisher events) {
         ClusterDescriptor cluster = ClusterDescriptor.simulated(s.nodes(), s.leaves());
         for (String node : s.faults().keySet()) {
             if (!cluster.nodeIds().contains(node)) {
@@ -90,10 +99,17 @@ public final class Simulation {
             header.put("simulated", s.nodes() + " nodes on " + s.leaves() + " leaves");
             header.put("faults", s.faults().isEmpty() ? "none" : s.faults().toString());
             header.put("time_scale", Double.toString(s.timeScale()));
+            if (events != null) {
+                events.cluster(cluster);
+                progress = EventPublisher.both(progress, events);
+            }
             PlanRunner.Options options = new PlanRunner.Options(run.runId(), s.commandTimeout(), header, Set.of(),
                     progress, 64);
             PlanRunner.Result result;
             JournalWriter journal = JsonlJournalWriter.open(run.journal());
+            if (events != null) {
+                journal = events.observe(journal);
+            }
             if (s.transport().equals("ssh")) {
                 try (InProcessSshNodes nodes = new InProcessSshNodes(cluster, setup, journal)) {
                     Map<String, String> failed = nodes.context().connectAll();
@@ -108,7 +124,10 @@ public final class Simulation {
                     result = PlanRunner.run(ctx, s.plan(), options);
                 }
             } else {
-                result = runOverZmq(s, cluster, setup, journal, options);
+                result = runOverZmq(s, cluster, setup, journal, options, events);
+            }
+            if (events != null) {
+                events.runFinished();
             }
             String summary = SummaryReport.markdown(JournalReader.read(run.journal()));
             Files.writeString(run.summary(), summary);
@@ -121,9 +140,12 @@ public final class Simulation {
     }
 
     private static PlanRunner.Result runOverZmq(Settings s, ClusterDescriptor cluster, InProcessAgents.NodeSetup setup,
-                                                JournalWriter journal, PlanRunner.Options options) {
+                                                JournalWriter journal, PlanRunner.Options options, EventPublisher events) {
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*",
                 s.heartbeatMs(), s.liveness(), 10_000));
+        if (events != null) {
+            events.attach(coordinator);
+        }
         AtomicBoolean planRunning = new AtomicBoolean(true);
         coordinator.addListener(journalNodeEvents(journal, planRunning));
         try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator, journal)) {

@@ -147,6 +147,7 @@ public final class ZmqCoordinator implements AutoCloseable {
 
     // Read from any thread
     private final Map<String, SystemConfiguration> upNodes = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastHeardMs = new ConcurrentHashMap<>();
     private final Map<String, Pending> pendingById = new ConcurrentHashMap<>();
     private final AtomicLong runsSent = new AtomicLong();
     private final AtomicLong resultsReceived = new AtomicLong();
@@ -240,6 +241,14 @@ public final class ZmqCoordinator implements AutoCloseable {
     public Stats stats() {
         return new Stats(runsSent.get(), resultsReceived.get(), duplicateResults.get(), orphanResults.get(),
                 protocolErrors.get(), nodesLost.get(), messagesIn.get(), messagesOut.get());
+    }
+
+    /** Milliseconds since each node that ever said HELLO was last heard from (the event stream's heartbeat age). */
+    public Map<String, Long> lastHeardAgoMs() {
+        long now = clock.getAsLong();
+        Map<String, Long> ages = new java.util.TreeMap<>();
+        lastHeardMs.forEach((node, at) -> ages.put(node, Math.max(0, now - at)));
+        return ages;
     }
 
     /** Commands sent and not yet answered. */
@@ -377,6 +386,7 @@ public final class ZmqCoordinator implements AutoCloseable {
             Session session = byIdentity.get(ByteBuffer.wrap(identity));
             if (session != null) {
                 session.liveness.heard(clock.getAsLong());
+                lastHeardMs.put(session.nodeId, clock.getAsLong());
             }
             Message m;
             try {
@@ -466,6 +476,7 @@ public final class ZmqCoordinator implements AutoCloseable {
         s.up = true;
         byIdentity.put(ByteBuffer.wrap(identity), s);
         upNodes.put(nodeId, system);
+        lastHeardMs.put(nodeId, clock.getAsLong());
 
         send(s, Message.of(Cmd.WELCOME, Map.of(Field.VERSION, Protocol.VERSION,
                 Field.HEARTBEAT_MS, settings.heartbeatMs(), Field.LIVENESS, settings.liveness())));

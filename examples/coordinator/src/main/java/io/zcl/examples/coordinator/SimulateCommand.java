@@ -63,6 +63,22 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "print only the summary")
     boolean quiet;
 
+    @Option(names = "--monitor", description = "publish the run's events and serve the live dashboard (zcl monitor) "
+            + "in this process; prints its URL")
+    boolean monitor;
+
+    @Option(names = "--monitor-http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
+            description = "with --monitor: where the dashboard listens (default ${DEFAULT-VALUE}: any free port)")
+    String monitorHttp;
+
+    @Option(names = "--events", paramLabel = "ENDPOINT", defaultValue = "tcp://127.0.0.1:*",
+            description = "with --monitor: where the event stream binds, for more monitors (default ${DEFAULT-VALUE})")
+    String eventsBind;
+
+    @Option(names = "--hold-seconds", defaultValue = "0",
+            description = "with --monitor: keep serving the dashboard this long after the run (default ${DEFAULT-VALUE})")
+    int holdSeconds;
+
     @Override
     public Integer call() {
         if (nodes < 1 || leaves < 1 || leaves > nodes) {
@@ -92,7 +108,12 @@ public final class SimulateCommand implements Callable<Integer> {
             err.flush();
         }
         ProgressBar bar = new ProgressBar(err, System.console() != null);
-        Simulation.Outcome outcome = Simulation.run(settings, quiet ? null : bar);
+        Simulation.Outcome outcome;
+        if (monitor) {
+            outcome = SimulationMonitor.run(settings, quiet ? null : bar, eventsBind, monitorHttp, holdSeconds, err);
+        } else {
+            outcome = Simulation.run(settings, quiet ? null : bar);
+        }
         bar.finish();
         out.println(outcome.summary());
         out.printf("Run folder: %s (journal.jsonl, summary.md); %s/latest points at it.%n", outcome.run().dir(), runsDir);
