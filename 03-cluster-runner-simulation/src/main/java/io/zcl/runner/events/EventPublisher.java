@@ -176,6 +176,7 @@ public final class EventPublisher implements CoordinatorListener, ProgressListen
     /** The run ended (all steps done, or it stopped). */
     public void runFinished() {
         queue.add(event("run_end"));
+        queue.add(tick()); // commands in flight and journal figures as the run ends, not a second later
     }
 
     /**

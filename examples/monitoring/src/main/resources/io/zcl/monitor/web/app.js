@@ -110,8 +110,8 @@ function renderResults(s) {
     const cls = r.verdict.toLowerCase();
     const failed = (r.failed_nodes || []).length ? " (blames " + r.failed_nodes.join(", ") + ")" : "";
     return `<tr class="${cls}" data-key="${esc(r.key)}"><td class="verdict">${esc(r.verdict)}</td><td>${esc(r.test)}</td>`
-      + `<td>${esc(r.schedule)}</td><td>${esc(r.nodes.join(", "))}</td><td>${esc(figure(r.metrics))}</td>`
-      + `<td>${dur(r.duration_ms)}</td><td class="reason">${esc(r.reason + failed)}</td></tr>`;
+      + `<td>${esc(r.schedule)}</td><td>${esc(r.nodes.join(", "))}</td><td class="nowrap">${esc(figure(r.metrics))}</td>`
+      + `<td class="nowrap">${dur(r.duration_ms)}</td><td class="reason">${esc(r.reason + failed)}</td></tr>`;
   }).join("");
 }
 
