@@ -38,4 +38,41 @@ timeout 900 ./zcl bench --nodes 1,8,64 --runs-dir "$runs/bench" > /tmp/zcl-bench
   || { cat /tmp/zcl-bench.err; exit 1; }
 for f in bench.json bench.md latency-cdf.svg makespan.svg; do test -s "$runs/bench/latest/$f"; done
 sed -n '/## Targets/,/## Notes/p' "$runs/bench/latest/bench.md"
+# examples/monitoring/README.md
+http_get() { # http_get PORT PATH: a plain HTTP/1.0 GET through bash's /dev/tcp (no curl needed)
+  exec 3<>"/dev/tcp/127.0.0.1/$1"; printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3; cat <&3; exec 3<&-
+}
+echo "--- ./zcl simulate --monitor"
+timeout 180 ./zcl simulate --monitor --hold-seconds 5 --runs-dir "$runs/m" > /tmp/zcl-simulate-monitor.log 2> /tmp/zcl-simulate-monitor.err &
+sim=$!
+for _ in $(seq 1 60); do grep -q '^dashboard: http://' /tmp/zcl-simulate-monitor.err && break; sleep 1; done
+grep '^dashboard: ' /tmp/zcl-simulate-monitor.err || { cat /tmp/zcl-simulate-monitor.err; exit 1; }
+events=$(grep -o 'events: tcp://[0-9.:]*' /tmp/zcl-simulate-monitor.err | cut -d' ' -f2)
+port=$(grep -o '^dashboard: http://127.0.0.1:[0-9]*' /tmp/zcl-simulate-monitor.err | sed 's/.*://')
+http_get "$port" /metrics | grep -q '^# TYPE zcl_nodes gauge' || { echo "no /metrics on the dashboard"; exit 1; }
+echo "--- ./zcl monitor --events $events --tui --once"
+timeout 60 ./zcl monitor --events "$events" --tui --once > /tmp/zcl-monitor-tui.log || { cat /tmp/zcl-monitor-tui.log; exit 1; }
+grep -q 'leaf-2  node-8' /tmp/zcl-monitor-tui.log || { echo "the table should list node-8 on leaf-2"; cat /tmp/zcl-monitor-tui.log; exit 1; }
+head -3 /tmp/zcl-monitor-tui.log
+wait "$sim" || { cat /tmp/zcl-simulate-monitor.err; exit 1; }
+grep -q 'fail=0 error=0' /tmp/zcl-simulate-monitor.log || { cat /tmp/zcl-simulate-monitor.log; exit 1; }
+
+echo "--- ./zcl run --events + ./zcl monitor --http 127.0.0.1:8080 + 4 x ./zcl agent"
+timeout 120 ./zcl monitor --events tcp://127.0.0.1:5560 --http 127.0.0.1:8080 --duration-s 100 > /tmp/zcl-monitor.log 2>&1 &
+monitor=$!
+timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
+  --plan examples/coordinator/conf/quick-plan.yaml --events tcp://127.0.0.1:5560 --runs-dir "$runs/e" > /tmp/zcl-run-events.log 2>&1 &
+coordinator=$!
+for i in 1 2 3 4; do
+  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate > "/tmp/zcl-agent-e$i.log" 2>&1 &
+done
+wait "$coordinator" || { cat /tmp/zcl-run-events.log; exit 1; }
+grep '^RESULT' /tmp/zcl-run-events.log
+results=$(grep -o 'results=[0-9]*' /tmp/zcl-run-events.log | cut -d= -f2)
+counted=$(http_get 8080 /metrics | awk '/^zcl_results_total\{/ { n += $2 } END { print n + 0 }')
+[ "$counted" = "$results" ] || { echo "/metrics counts $counted results, the run had $results"; http_get 8080 /metrics; exit 1; }
+echo "/metrics counted all $counted results"
+kill "$monitor" 2>/dev/null || true
+wait "$monitor" 2>/dev/null || true
+
 echo "README commands OK"

@@ -59,6 +59,28 @@ services:
       timeout: 3s
       retries: 3
     networks: [cluster]
+
+  # The dashboard (zcl monitor): follows the coordinator's event stream, which a run publishes with
+  # zcl run --events 'tcp://*:5560' (simulate-cluster.sh does). Published on the host's loopback
+  # at a free port: docker-compose port monitor 8080 says which.
+  monitor:
+    image: \${ZCL_IMAGE:-zcl:local}
+    hostname: monitor
+    init: true
+    command: ["zcl", "monitor", "--events", "tcp://coordinator:5560", "--http", "0.0.0.0:8080"]
+    depends_on: [coordinator]
+    ports: ["127.0.0.1::8080"]
+    environment:
+      ZCL_JAVA_OPTS: "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+    labels:
+      io.zcl.role: monitor
+    healthcheck:
+      test: ["CMD-SHELL", "pgrep -f 'zcl[.]jar monitor' >/dev/null"]
+      interval: 3s
+      timeout: 3s
+      retries: 3
+      start_period: 10s
+    networks: [cluster]
 EOF
   for ((i = 1; i <= nodes; i++)); do
     leaf="$(leaf_of "$i")"

@@ -352,6 +352,7 @@ public final class EventPublisher implements CoordinatorListener, ProgressListen
                 }
             }
             drain(xpub);
+            xpub.setLinger(500); // the last updates (run_end) still reach connected monitors
         } catch (RuntimeException e) {
             LOG.error("event publisher failed", e);
         } finally {

@@ -2,6 +2,7 @@ package io.zcl.examples.coordinator;
 
 import io.zcl.runner.api.TestResult;
 import io.zcl.runner.cluster.ClusterDescriptor;
+import io.zcl.runner.events.EventPublisher;
 import io.zcl.runner.journal.JournalReader;
 import io.zcl.runner.journal.JsonlJournalWriter;
 import io.zcl.runner.journal.RunDirectory;
@@ -65,6 +66,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--command-timeout-s", description = "cap every command's timeout (default: each test's own)")
     Integer commandTimeoutS;
 
+    @Option(names = "--events", paramLabel = "ENDPOINT", description = "with --transport zmq: publish the run's events "
+            + "here for 'zcl monitor', e.g. tcp://*:5560 (default: no event stream)")
+    String eventsBind;
+
     @Option(names = "--quiet", description = "print only the summary")
     boolean quiet;
 
@@ -112,7 +117,14 @@ public final class RunCommand implements Callable<Integer> {
         var journal = JsonlJournalWriter.open(run.journal());
         coordinator.addListener(Simulation.journalNodeEvents(journal, active));
         PlanRunner.Result result;
-        try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator, journal)) {
+        EventPublisher events = eventsBind == null ? null : new EventPublisher(eventsBind);
+        try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator,
+                events == null ? journal : events.observe(journal)); events) {
+            if (events != null) {
+                err.printf("zcl run: events for 'zcl monitor' on %s%n", events.start());
+                events.cluster(cluster);
+                events.attach(coordinator);
+            }
             String endpoint = coordinator.start();
             err.printf("zcl run: coordinator on %s; waiting up to %d s for %d agents%n", endpoint, waitS,
                     cluster.nodes().size());
@@ -130,9 +142,12 @@ public final class RunCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar(err, System.console() != null);
             result = PlanRunner.run(ctx, plan, new PlanRunner.Options(run.runId(),
                     commandTimeoutS == null ? null : Duration.ofSeconds(commandTimeoutS), header, Set.of(),
-                    quiet ? null : bar, 64));
+                    events == null ? (quiet ? null : bar) : EventPublisher.both(quiet ? null : bar, events), 64));
             bar.finish();
             active.set(false);
+            if (events != null) {
+                events.runFinished();
+            }
         }
         return report(run, result);
     }
