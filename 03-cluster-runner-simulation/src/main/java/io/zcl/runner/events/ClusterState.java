@@ -385,11 +385,13 @@ public final class ClusterState {
             Step cur = steps.get(steps.size() - 1);
             long curElapsed = Math.max(1, now - cur.startedAtMs);
             double perGroup = cur.done > 0 ? (double) curElapsed / cur.done : Double.NaN;
-            long curLeft = Double.isNaN(perGroup) ? -1 : (long) (perGroup * (cur.total - cur.done));
             int unseen = Math.max(0, plan.size() - steps.size());
-            long perStep = steps.size() > 1 ? (cur.startedAtMs - runStartedAtMs) / (steps.size() - 1) : curElapsed;
+            long perStep = steps.size() > 1 ? (cur.startedAtMs - runStartedAtMs) / (steps.size() - 1) : -1;
+            // Nothing finished in this step yet: assume it takes as long as the earlier steps did.
+            long curLeft = !Double.isNaN(perGroup) ? (long) (perGroup * (cur.total - cur.done))
+                    : perStep >= 0 ? Math.max(0, perStep - curElapsed) : -1;
             if (curLeft >= 0) {
-                eta = curLeft + unseen * perStep;
+                eta = curLeft + unseen * (perStep >= 0 ? perStep : curElapsed + curLeft);
             }
         }
         progress.put("eta_ms", eta);

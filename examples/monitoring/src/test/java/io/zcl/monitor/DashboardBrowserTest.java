@@ -53,7 +53,7 @@ class DashboardBrowserTest {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    static final int HEARTBEAT_MS = 500;
+    static final int HEARTBEAT_MS = 1000;
     static final double TIME_SCALE = 0.004;
 
     @Test
@@ -77,7 +77,7 @@ class DashboardBrowserTest {
         try (EventPublisher events = new EventPublisher("tcp://127.0.0.1:*")) {
             events.start();
             events.cluster(cluster);
-            ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*", HEARTBEAT_MS, 3, 2000))
+            ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*", HEARTBEAT_MS, 3, 3000))
                     .restrictToNodes(Set.copyOf(cluster.nodeIds()));
             events.attach(coordinator);
             JournalWriter journal = events.observe(JsonlJournalWriter.open(run.journal()));
