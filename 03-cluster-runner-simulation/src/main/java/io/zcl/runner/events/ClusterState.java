@@ -166,7 +166,7 @@ public final class ClusterState {
                 n.state = "up";
                 n.detail = event.path("detail").asText("");
                 n.changedAtMs = at;
-                n.heardAgoMs = 0;
+                n.heardAgoMs = event.path("heartbeats").asBoolean(true) ? 0 : -1; // false: no coordinator to hear it
             }
             case "node_lost" -> {
                 Node n = node(event.path("node").asText());

@@ -147,6 +147,17 @@ public final class EventPublisher implements CoordinatorListener, ProgressListen
         queue.add(e);
     }
 
+    /**
+     * Nodes reached without a coordinator (over SSH, or local processes): they show as up, with
+     * {@code how} as the detail. No heartbeat ages or busy state for them: only the coordinator
+     * sees those.
+     */
+    public void nodesReachable(java.util.Collection<String> nodeIds, String how) {
+        for (String id : nodeIds) {
+            queue.add(event("node_up").put("node", id).put("detail", how).put("heartbeats", false));
+        }
+    }
+
     /** A listener that tells {@code first} (may be null), then {@code second}. */
     public static ProgressListener both(ProgressListener first, ProgressListener second) {
         if (first == null || first == ProgressListener.NONE) {

@@ -116,11 +116,17 @@ public final class Simulation {
                     if (!failed.isEmpty()) {
                         throw new IllegalStateException("SSH connections failed: " + failed);
                     }
+                    if (events != null) {
+                        events.nodesReachable(cluster.nodeIds(), "ssh connected");
+                    }
                     result = PlanRunner.run(nodes.context(), s.plan(), options);
                 }
             } else if (s.transport().equals("local")) {
                 try (OperationalContext ctx = new LocalOperationalContext(cluster, journal, id -> setup.env(id, cluster.system(id)),
                         tools, LocalNodeExecutor.Settings.defaults().withMaxConcurrentCommands(8))) {
+                    if (events != null) {
+                        events.nodesReachable(cluster.nodeIds(), "local processes");
+                    }
                     result = PlanRunner.run(ctx, s.plan(), options);
                 }
             } else {
