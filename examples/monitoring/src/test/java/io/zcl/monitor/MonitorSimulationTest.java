@@ -162,6 +162,26 @@ class MonitorSimulationTest {
     }
 
     @Test
+    void theCommandRejectsABadEndpointAndSaysWhenNoCoordinatorAnswers() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new MonitorCommand());
+        cl.setErr(new java.io.PrintWriter(err));
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            line.getErr().println(ex.getMessage());
+            return 1;
+        });
+        assertThat(cl.execute("--events", "127.0.0.1:5560")).isEqualTo(1);
+        assertThat(err.toString()).contains("--events must be an endpoint like tcp://HOST:PORT, got '127.0.0.1:5560'");
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine once = new picocli.CommandLine(new MonitorCommand());
+        once.setOut(new java.io.PrintWriter(out));
+        // Nobody publishes on this port: one table marked NOT CONNECTED after the 10 s wait, exit 1.
+        assertThat(once.execute("--events", "tcp://127.0.0.1:1", "--tui", "--once")).isEqualTo(1);
+        assertThat(out.toString()).contains("NOT CONNECTED", "no results yet");
+    }
+
+    @Test
     void theParserRejectsWhatTheFormatDoesNotAllow() {
         assertThatThrownBy(() -> PromTextParser.parse("x 1\n")).hasMessageContaining("sample outside its family");
         assertThatThrownBy(() -> PromTextParser.parse("# HELP x h\n# TYPE x gauge\nx{a=b} 1\n")).hasMessageContaining("quoted");
