@@ -85,6 +85,16 @@ public final class MonitorCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Runs without the ./zcl launcher: {@code java -cp ... io.zcl.monitor.MonitorCommand --events ...}. */
+    public static void main(String[] args) {
+        picocli.CommandLine cl = new picocli.CommandLine(new MonitorCommand());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            line.getErr().println("zcl monitor: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            return 1;
+        });
+        System.exit(cl.execute(args));
+    }
+
     /** Parses HOST:PORT for an option; a bad value is one clear line naming {@code option}. */
     public static InetSocketAddress parseHostPort(String option, String spec) {
         int colon = spec.lastIndexOf(':');
