@@ -38,4 +38,15 @@ timeout 900 ./zcl bench --nodes 1,8,64 --runs-dir "$runs/bench" > /tmp/zcl-bench
   || { cat /tmp/zcl-bench.err; exit 1; }
 for f in bench.json bench.md latency-cdf.svg makespan.svg; do test -s "$runs/bench/latest/$f"; done
 sed -n '/## Targets/,/## Notes/p' "$runs/bench/latest/bench.md"
+echo "--- ./zcl soak --seconds 20"
+timeout 180 ./zcl soak --seconds 20 > /tmp/zcl-soak.log 2>/tmp/zcl-soak.err || { cat /tmp/zcl-soak.log; tail -50 /tmp/zcl-soak.err; exit 1; }
+grep '^SOAK' /tmp/zcl-soak.log
+grep -q 'problems=0' /tmp/zcl-soak.log || { cat /tmp/zcl-soak.log; exit 1; }
+
+echo "--- ./zcl bench --scale 200 --commands 2000"
+timeout 300 ./zcl bench --scale 200 --commands 2000 --runs-dir "$runs/scale" > /tmp/zcl-scale.log 2>&1 \
+  || { cat /tmp/zcl-scale.log; exit 1; }
+grep '^SCALE' /tmp/zcl-scale.log
+grep -q 'lost=0 duplicated=0 OK' /tmp/zcl-scale.log || { cat /tmp/zcl-scale.log; exit 1; }
+test -s "$runs/scale/latest/scale.md"
 echo "README commands OK"
