@@ -48,6 +48,14 @@ public final class AgentFuzzer implements AutoCloseable {
 
     /** Binds a ROUTER on loopback and starts a real agent dialing it. */
     public AgentFuzzer(ZContext ctx, String nodeId) {
+        this(ctx, ctx, nodeId);
+    }
+
+    /**
+     * @param ctx      the fake coordinator's context
+     * @param agentCtx the agent's context (a separate one keeps the two apart as two processes would)
+     */
+    public AgentFuzzer(ZContext ctx, ZContext agentCtx, String nodeId) {
         this.ctx = ctx;
         this.nodeId = nodeId;
         router = ctx.createSocket(SocketType.ROUTER);
@@ -57,7 +65,7 @@ public final class AgentFuzzer implements AutoCloseable {
         endpoint = router.getLastEndpoint();
         nothing = new RefusingExecutor(nodeId);
         agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, nodeId, new SystemConfiguration(nodeId, List.of(),
-                List.of(), List.of())).withBackoff(50, 200).withAllowedExecutables(Set.of(ALLOWED)), nothing, ctx,
+                List.of(), List.of())).withBackoff(50, 200).withAllowedExecutables(Set.of(ALLOWED)), nothing, agentCtx,
                 System::currentTimeMillis).start();
     }
 
@@ -124,6 +132,43 @@ public final class AgentFuzzer implements AutoCloseable {
             }
         }
         return r;
+    }
+
+    /** Sends one message of these frames to the agent, no probe. */
+    public void sendOnly(List<byte[]> frames) {
+        ZMsg m = new ZMsg();
+        m.add(agentId);
+        frames.forEach(m::add);
+        m.send(router);
+    }
+
+    /**
+     * Plays a restarted coordinator: a message from a connection without a session (a new
+     * routing id) is answered ERROR HELLO_REQUIRED, as ZmqCoordinator does, until the agent says
+     * HELLO again and gets its WELCOME. Returns whether it did within the timeout.
+     */
+    public boolean awaitHelloAgain(Duration timeout) {
+        byte[] known = agentId;
+        long welcomesBefore = welcomes;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        FuzzReport r = new FuzzReport();
+        CoordinatorFuzzer.Replies sink = new CoordinatorFuzzer.Replies();
+        while (System.nanoTime() < deadline && welcomes == welcomesBefore) {
+            ZMsg m = ZMsg.recvMsg(router);
+            if (m == null) {
+                continue;
+            }
+            byte[] from = m.peekFirst().getData();
+            if (!java.util.Arrays.equals(from, known) && m.size() == 4
+                    && m.toArray(new ZFrame[0])[2].getData()[0] != Cmd.HELLO.code()) {
+                ZMsg e = Message.error(ErrorCode.HELLO_REQUIRED, "no session: send HELLO first").toFrames();
+                e.push(from);
+                e.send(router);
+                continue;
+            }
+            dispatch(m, sink, r);
+        }
+        return welcomes > welcomesBefore;
     }
 
     /** Sends one message of these frames and a probe; the report holds the ERROR codes that came back. */

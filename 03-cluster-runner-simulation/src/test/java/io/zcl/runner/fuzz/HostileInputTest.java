@@ -251,6 +251,26 @@ class HostileInputTest {
     }
 
     @Test
+    void anAgentDropsAFrameOverItsSocketCapAndComesBackWithHello() throws Exception {
+        // The fake coordinator in its own context: the side whose frame is refused is the one JeroMQ
+        // trips over (an assertion in its I/O thread when run with -ea), and it must not be the agent's.
+        AgentFuzzer fuzzer = new AgentFuzzer(attackers, ctx, "capped-agent");
+        closeables.add(fuzzer);
+        assertThat(fuzzer.handshake(Duration.ofSeconds(10))).isTrue();
+        long errorsBefore = fuzzer.agent().protocolErrors().total();
+        fuzzer.sendOnly(List.of(Protocol.SIGNATURE, new byte[] {Cmd.RUN.code()},
+                new byte[(int) Protocol.MAX_FRAME_BYTES + 1024]));
+        // ZeroMQ closes the agent's connection. The agent comes back with HELLO either way: its DEALER
+        // reconnects under a new routing id, which a coordinator answers HELLO_REQUIRED, or it hears
+        // nothing for liveness x interval and opens a new socket (what happened in our runs).
+        assertThat(fuzzer.awaitHelloAgain(Duration.ofSeconds(20))).isTrue();
+        assertThat(fuzzer.runNoop("after-cap", Duration.ofSeconds(5))).isEqualTo(CommandResult.Status.COMPLETED);
+        assertThat(fuzzer.agent().protocolErrors().total()).as("the frame never reached the agent's handler")
+                .isEqualTo(errorsBefore);
+        assertThat(fuzzer.agent().state()).isEqualTo(NodeAgent.State.READY);
+    }
+
+    @Test
     void aGarbageFloodDoesNotStarveAGoodAgent() throws Exception {
         ZmqCoordinator c = coordinator();
         goodAgent(c.endpoint());
