@@ -43,7 +43,7 @@ class HostileInputTest {
     static final long SEED = Long.getLong("zcl.fuzz.seed", 20261128L);
     private static final int PEERS = 4;
     private static final int AUTHENTICATED = 2;
-    private static final int INPUTS_PER_PEER = 2_600;
+    private static final int INPUTS_PER_PEER = 2_500;
 
     private final ZContext ctx = new ZContext(2);
     /** The attackers' own context, as if in another process: a JeroMQ assertion on their side stays there. */
@@ -172,7 +172,7 @@ class HostileInputTest {
         long heapBefore = usedHeapAfterGc();
 
         long t0 = System.nanoTime();
-        FuzzReport report = fuzzer.run(SEED, 10_400, null);
+        FuzzReport report = fuzzer.run(SEED, 10_000, null);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("agent fuzz (seed %d): %d ms, %s%n  agent: reconnects=%d welcomes=%d results=%d %s%n", SEED, ms,
                 report, agent.reconnects(), fuzzer.welcomes(), fuzzer.results(), agent.footprint());
