@@ -75,4 +75,15 @@ echo "/metrics counted all $counted results"
 kill "$monitor" 2>/dev/null || true
 wait "$monitor" 2>/dev/null || true
 
+echo "--- ./zcl soak --seconds 20"
+timeout 180 ./zcl soak --seconds 20 > /tmp/zcl-soak.log 2>/tmp/zcl-soak.err || { cat /tmp/zcl-soak.log; tail -50 /tmp/zcl-soak.err; exit 1; }
+grep '^SOAK' /tmp/zcl-soak.log
+grep -q 'problems=0' /tmp/zcl-soak.log || { cat /tmp/zcl-soak.log; exit 1; }
+
+echo "--- ./zcl bench --scale 200 --commands 2000"
+timeout 300 ./zcl bench --scale 200 --commands 2000 --runs-dir "$runs/scale" > /tmp/zcl-scale.log 2>&1 \
+  || { cat /tmp/zcl-scale.log; exit 1; }
+grep '^SCALE' /tmp/zcl-scale.log
+grep -q 'lost=0 duplicated=0 OK' /tmp/zcl-scale.log || { cat /tmp/zcl-scale.log; exit 1; }
+test -s "$runs/scale/latest/scale.md"
 echo "README commands OK"

@@ -127,6 +127,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Map<String, AtomicLong> outputSeq = new ConcurrentHashMap<>();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong outputDropped = new AtomicLong();
+    private final ProtocolErrors errors = new ProtocolErrors();
     private volatile boolean running0 = true;
     private volatile State state = State.CONNECTING;
     private volatile String rejection;
@@ -191,6 +192,19 @@ public final class NodeAgent implements AutoCloseable {
 
     public long outputChunksDropped() {
         return outputDropped.get();
+    }
+
+    /** Protocol errors in what the coordinator sent, in total and by ERROR code (any thread; for /metrics). */
+    public ProtocolErrors protocolErrors() {
+        return errors;
+    }
+
+    /** Results held until ACKed, commands running, acknowledged ids remembered (bounded), for tests and metrics. */
+    public record Footprint(int unacked, int running, int outbox) {
+    }
+
+    public Footprint footprint() {
+        return new Footprint(unacked.size(), running.size(), outbox.size());
     }
 
     /** Blocks until the agent has stopped (after {@link #close()}), up to the timeout. */
@@ -300,8 +314,11 @@ public final class NodeAgent implements AutoCloseable {
             try {
                 handle(Message.parse(msg));
             } catch (ProtocolException e) {
-                LOG.warn("{}: bad message from coordinator: {} {}", settings.nodeId(), e.code(), e.getMessage());
+                errors.record(LOG, "coordinator (at " + settings.nodeId() + ")", e.code(), e.getMessage());
                 send(Message.error(e.code(), e.getMessage()));
+            } catch (RuntimeException e) {
+                // A handler bug must not stop the agent: its node would be lost for good.
+                errors.recordInternal(LOG, "coordinator (at " + settings.nodeId() + ")", e);
             }
         }
     }
@@ -310,11 +327,15 @@ public final class NodeAgent implements AutoCloseable {
         Body b = m.body();
         switch (m.cmd()) {
             case WELCOME -> {
-                int hb = (int) b.optInteger(Field.HEARTBEAT_MS, heartbeatMs);
-                int lv = (int) b.optInteger(Field.LIVENESS, settings.liveness());
-                if (hb <= 0 || lv <= 0) {
-                    throw new ProtocolException(ErrorCode.BAD_BODY, "heartbeat_ms and liveness must be positive");
+                long hbWire = b.optInteger(Field.HEARTBEAT_MS, heartbeatMs);
+                long lvWire = b.optInteger(Field.LIVENESS, settings.liveness());
+                // Bounded, so a bad WELCOME cannot set a 1 ms heartbeat storm or overflow an int.
+                if (hbWire < 10 || hbWire > 3_600_000 || lvWire <= 0 || lvWire > 1000) {
+                    throw new ProtocolException(ErrorCode.BAD_BODY, "heartbeat_ms must be 10..3600000 and liveness "
+                            + "1..1000, got " + hbWire + " and " + lvWire);
                 }
+                int hb = (int) hbWire;
+                int lv = (int) lvWire;
                 heartbeatMs = hb;
                 liveness = new Liveness(hb, lv, clock.getAsLong());
                 backoff.reset();
@@ -335,7 +356,7 @@ public final class NodeAgent implements AutoCloseable {
             }
             case ERROR -> {
                 String code = b.optString(Field.CODE, "?");
-                LOG.warn("{}: coordinator says {}: {}", settings.nodeId(), code, b.optString(Field.REASON, ""));
+                errors.peerReported(LOG, "coordinator (at " + settings.nodeId() + ")", code, b.optString(Field.REASON, ""));
                 if (ErrorCode.NOT_ALLOWED.name().equals(code) && !sessionUp) {
                     // The coordinator refuses this node: retrying cannot help, so stop and say why.
                     rejection = b.optString(Field.REASON, "refused");
@@ -364,6 +385,7 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         if (acked.containsKey(id)) {
+            errors.recordRefusal(ErrorCode.DUPLICATE);
             send(Message.of(Cmd.ERROR, Map.of(Field.CODE, ErrorCode.DUPLICATE.name(),
                     Field.REASON, "command " + id + " already ran and was acknowledged", Field.REF, id)));
             return;
@@ -392,8 +414,14 @@ public final class NodeAgent implements AutoCloseable {
 
     private boolean isAllowed(String program) {
         Set<String> allowed = settings.allowedExecutables();
-        return allowed.isEmpty() || allowed.contains(program)
-                || allowed.contains(Path.of(program).getFileName().toString()) && !program.contains("/");
+        if (allowed.isEmpty() || allowed.contains(program)) {
+            return true;
+        }
+        if (program.contains("/") || program.indexOf('\0') >= 0 || program.isEmpty()) {
+            return false; // a NUL made Path.of throw and stopped the agent's I/O thread (fuzz test)
+        }
+        Path name = Path.of(program).getFileName();
+        return name != null && allowed.contains(name.toString());
     }
 
     /** From the executor's output thread. */

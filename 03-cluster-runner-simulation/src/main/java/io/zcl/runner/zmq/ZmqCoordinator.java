@@ -57,6 +57,12 @@ public final class ZmqCoordinator implements AutoCloseable {
     /** How many finished command ids are remembered to recognise a re-sent RESULT as a duplicate. */
     private static final int REMEMBERED_FINISHED = 100_000;
 
+    /**
+     * Most node sessions kept. Without a cluster file (restrictToNodes) anyone may say HELLO with a
+     * new node_id; past this many, a HELLO from a new node is refused with NOT_ALLOWED.
+     */
+    static final int MAX_SESSIONS = 65_536;
+
     /** Messages handled per loop turn before timers run again. */
     private static final int RECEIVE_BATCH = 256;
 
@@ -153,13 +159,14 @@ public final class ZmqCoordinator implements AutoCloseable {
     private final AtomicLong resultsReceived = new AtomicLong();
     private final AtomicLong duplicateResults = new AtomicLong();
     private final AtomicLong orphanResults = new AtomicLong();
-    private final AtomicLong protocolErrors = new AtomicLong();
+    private final ProtocolErrors errors = new ProtocolErrors();
     private final AtomicLong nodesLost = new AtomicLong();
     private final AtomicLong messagesIn = new AtomicLong();
     private final AtomicLong messagesOut = new AtomicLong();
 
     private volatile boolean running = true;
     private volatile Set<String> allowedNodes = Set.of();
+    private volatile long forgetLostAfterMs = 60_000;
     private volatile String endpoint;
     private volatile RuntimeException startFailure;
     private ZMQ.Socket router;
@@ -180,6 +187,37 @@ public final class ZmqCoordinator implements AutoCloseable {
     public ZmqCoordinator restrictToNodes(Set<String> nodeIds) {
         allowedNodes = Set.copyOf(nodeIds);
         return this;
+    }
+
+    /**
+     * A node lost this long, with no command waiting for it, is forgotten (its session freed), so
+     * HELLOs with ever new node ids cannot grow memory without bound. Default 60 s, and never
+     * before the lost-grace period.
+     */
+    public ZmqCoordinator forgetLostNodesAfter(Duration d) {
+        forgetLostAfterMs = d.toMillis();
+        return this;
+    }
+
+    /** Sizes of the coordinator's tables, read on its I/O thread (for tests and metrics). */
+    public record Footprint(int sessions, int sessionsUp, int pending, int rememberedFinished) {
+    }
+
+    /** The coordinator's table sizes now; waits up to 5 s for the I/O thread to answer. */
+    public Footprint footprint() {
+        CompletableFuture<Footprint> f = new CompletableFuture<>();
+        submit(() -> f.complete(new Footprint(sessions.size(),
+                (int) sessions.values().stream().filter(x -> x.up).count(), pending.size(), finished.size())));
+        try {
+            return f.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("coordinator I/O thread did not answer within 5 s", e);
+        }
+    }
+
+    /** Protocol errors seen, in total and by ERROR code (read from any thread; for /metrics). */
+    public ProtocolErrors protocolErrors() {
+        return errors;
     }
 
     public ZmqCoordinator addListener(CoordinatorListener listener) {
@@ -240,7 +278,7 @@ public final class ZmqCoordinator implements AutoCloseable {
 
     public Stats stats() {
         return new Stats(runsSent.get(), resultsReceived.get(), duplicateResults.get(), orphanResults.get(),
-                protocolErrors.get(), nodesLost.get(), messagesIn.get(), messagesOut.get());
+                errors.total(), nodesLost.get(), messagesIn.get(), messagesOut.get());
     }
 
     /** Milliseconds since each node that ever said HELLO was last heard from (the event stream's heartbeat age). */
@@ -397,6 +435,7 @@ public final class ZmqCoordinator implements AutoCloseable {
                 if (session == null && m.cmd() != Cmd.HELLO) {
                     if (m.cmd() != Cmd.BYE && m.cmd() != Cmd.ERROR) {
                         // After a coordinator restart agents still talk over their old connection.
+                        errors.recordRefusal(ErrorCode.HELLO_REQUIRED);
                         sendTo(identity, Message.error(ErrorCode.HELLO_REQUIRED, "no session: send HELLO first"));
                     }
                     continue;
@@ -404,10 +443,12 @@ public final class ZmqCoordinator implements AutoCloseable {
                 handle(identity, session, m);
             } catch (ProtocolException e) {
                 String peer = session != null ? session.nodeId : HexFormat.of().formatHex(identity);
-                protocolErrors.incrementAndGet();
-                LOG.warn("protocol error from {}: {} {}", peer, e.code(), e.getMessage());
+                errors.record(LOG, peer, e.code(), e.getMessage());
                 listeners.forEach(l -> l.protocolError(peer, e.code(), e.getMessage()));
                 sendTo(identity, Message.error(e.code(), e.getMessage()));
+            } catch (RuntimeException e) {
+                // A handler bug must not take the I/O thread (and every node's session) down with it.
+                errors.recordInternal(LOG, session != null ? session.nodeId : HexFormat.of().formatHex(identity), e);
             }
         }
         return budget < 0;
@@ -435,7 +476,7 @@ public final class ZmqCoordinator implements AutoCloseable {
             }
             case RESULT -> result(session, b);
             case BYE -> nodeLost(session, "agent said BYE: " + b.optString(Field.REASON, ""));
-            case ERROR -> LOG.warn("{} reports {}: {}", session.nodeId, b.optString(Field.CODE, "?"),
+            case ERROR -> errors.peerReported(LOG, session.nodeId, b.optString(Field.CODE, "?"),
                     b.optString(Field.REASON, ""));
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "unexpected " + m.cmd());
         }
@@ -451,6 +492,10 @@ public final class ZmqCoordinator implements AutoCloseable {
         if (nodeId.isBlank()) {
             throw new ProtocolException(ErrorCode.BAD_BODY, "node_id must not be blank");
         }
+        if (nodeId.length() > 256 || !nodeId.equals(ProtocolErrors.printable(nodeId))) {
+            // It goes into logs, the journal and metrics labels: no control characters, no megabytes.
+            throw new ProtocolException(ErrorCode.BAD_BODY, "node_id must be at most 256 printable characters");
+        }
         Set<String> allowed = allowedNodes;
         if (!allowed.isEmpty() && !allowed.contains(nodeId)) {
             throw new ProtocolException(ErrorCode.NOT_ALLOWED, "node '" + nodeId + "' is not in this cluster");
@@ -461,9 +506,12 @@ public final class ZmqCoordinator implements AutoCloseable {
         Set<String> agentKnows = new HashSet<>(b.optStringList(Field.RUNNING));
         agentKnows.addAll(b.optStringList(Field.UNACKED));
 
+        if (!sessions.containsKey(nodeId) && sessions.size() >= MAX_SESSIONS) {
+            throw new ProtocolException(ErrorCode.NOT_ALLOWED, "this coordinator already has " + MAX_SESSIONS + " nodes");
+        }
         Session s = sessions.computeIfAbsent(nodeId, Session::new);
         if (s.identity != null) {
-            byIdentity.remove(ByteBuffer.wrap(s.identity));
+            byIdentity.remove(ByteBuffer.wrap(s.identity), s);
         }
         boolean restarted = s.instance != null && !s.instance.equals(instance);
         // A second HELLO from a live session of the same agent process (it gave up waiting for
@@ -481,7 +529,7 @@ public final class ZmqCoordinator implements AutoCloseable {
         send(s, Message.of(Cmd.WELCOME, Map.of(Field.VERSION, Protocol.VERSION,
                 Field.HEARTBEAT_MS, settings.heartbeatMs(), Field.LIVENESS, settings.liveness())));
         if (news) {
-            LOG.info("{} up (agent {}{})", nodeId, instance, restarted ? ", restarted" : "");
+            LOG.info("{} up (agent {}{})", nodeId, ProtocolErrors.printable(instance), restarted ? ", restarted" : "");
             listeners.forEach(l -> l.nodeUp(nodeId, system, restarted));
         }
 
@@ -544,6 +592,7 @@ public final class ZmqCoordinator implements AutoCloseable {
                 send(s, Message.of(Cmd.HEARTBEAT));
             }
         }
+        forgetLostSessions(now);
         // Commands on nodes that stayed away past the grace period are lost.
         for (Pending p : new ArrayList<>(pending.values())) {
             Session s = sessions.get(p.nodeId);
@@ -552,6 +601,26 @@ public final class ZmqCoordinator implements AutoCloseable {
                 String why = s == null ? "node " + p.nodeId + " never connected"
                         : "node " + p.nodeId + " lost and not back within " + settings.lostGraceMs() + " ms";
                 complete(p, lost(p, why));
+            }
+        }
+    }
+
+    private void forgetLostSessions(long now) {
+        long after = Math.max(forgetLostAfterMs, settings.lostGraceMs());
+        Set<String> busy = null;
+        for (var it = sessions.values().iterator(); it.hasNext(); ) {
+            Session s = it.next();
+            if (s.up || now - s.lostAtMs < after) {
+                continue;
+            }
+            if (busy == null) {
+                busy = new HashSet<>();
+                for (Pending p : pending.values()) {
+                    busy.add(p.nodeId);
+                }
+            }
+            if (!busy.contains(s.nodeId)) {
+                it.remove();
             }
         }
     }
@@ -570,7 +639,8 @@ public final class ZmqCoordinator implements AutoCloseable {
     private void nodeLost(Session s, String reason) {
         s.up = false;
         s.lostAtMs = clock.getAsLong();
-        byIdentity.remove(ByteBuffer.wrap(s.identity));
+        // Only if the identity is still ours: the same connection may have said HELLO as another node since.
+        byIdentity.remove(ByteBuffer.wrap(s.identity), s);
         upNodes.remove(s.nodeId);
         nodesLost.incrementAndGet();
         if (reason.startsWith("agent said BYE")) {

@@ -4,6 +4,7 @@ import io.zcl.examples.agent.AgentCommand;
 import io.zcl.examples.coordinator.BenchCommand;
 import io.zcl.examples.coordinator.RunCommand;
 import io.zcl.examples.coordinator.SimulateCommand;
+import io.zcl.examples.coordinator.SoakCommand;
 import io.zcl.monitor.MonitorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "zcl 0.1.0",
         description = "zmq-cluster-learning: learn ZeroMQ for cluster coordination, then run a cluster with it.",
-        subcommands = {SimulateCommand.class, RunCommand.class, BenchCommand.class, AgentCommand.class, ExampleCommand.class,
+        subcommands = {SimulateCommand.class, RunCommand.class, BenchCommand.class, SoakCommand.class, AgentCommand.class, ExampleCommand.class,
                 MonitorCommand.class,
                 CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)

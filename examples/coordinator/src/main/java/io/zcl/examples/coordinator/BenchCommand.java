@@ -48,8 +48,30 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs-dir", defaultValue = "runs", description = "where run folders go (default ${DEFAULT-VALUE})")
     Path runsDir;
 
+    @Option(names = "--scale", defaultValue = "0", description = "instead: N agents (in child JVMs) on one coordinator "
+            + "running --commands @noop commands; reports lost/duplicated, heap, CPU, heartbeats (e.g. --scale 1000)")
+    int scale;
+
+    @Option(names = "--commands", defaultValue = "10000", description = "with --scale: commands to run (default ${DEFAULT-VALUE})")
+    int scaleCommands;
+
+    @Option(names = "--concurrency", defaultValue = "256", description = "with --scale: commands in flight at most (default ${DEFAULT-VALUE})")
+    int scaleConcurrency;
+
+    @Option(names = "--farm-jvms", defaultValue = "0", description = "with --scale: child JVMs for the agents (default: one per 250)")
+    int farmJvms;
+
+    @Option(names = "--io-threads", defaultValue = "1", description = "with --scale: ZeroMQ I/O threads per child JVM (default ${DEFAULT-VALUE})")
+    int ioThreads;
+
+    @Option(names = "--idle-seconds", defaultValue = "5", description = "with --scale: idle cluster watched for heartbeat traffic (default ${DEFAULT-VALUE})")
+    int idleSeconds;
+
     @Override
     public Integer call() throws Exception {
+        if (scale > 0) {
+            return ScaleRun.run(this);
+        }
         Bench.Settings settings = new Bench.Settings(nodes, samples, warmup, fanouts, streamMib * 1024L * 1024, heartbeatMs,
                 transports);
         var err = spec.commandLine().getErr();

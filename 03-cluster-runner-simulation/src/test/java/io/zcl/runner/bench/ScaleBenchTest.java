@@ -1,0 +1,27 @@
+package io.zcl.runner.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The scale benchmark at a small scale: agents in two child JVMs, every command exactly once. */
+@Timeout(120)
+class ScaleBenchTest {
+
+    @Test
+    void everyCommandCompletesExactlyOnceAcrossTwoAgentJvms() throws Exception {
+        ScaleBench.Result r = ScaleBench.run(new ScaleBench.Settings(60, 1200, 64, 2, 1000, 1, 2), System.out::println);
+        System.out.println(r.markdown("ScaleBenchTest"));
+        assertThat(r.completed()).isEqualTo(1200);
+        assertThat(r.lost()).isZero();
+        assertThat(r.duplicated()).isZero();
+        assertThat(r.notCompleted()).isZero();
+        assertThat(r.orphanResults()).isZero();
+        assertThat(r.protocolErrors()).isZero();
+        // Idle, each agent and the coordinator exchange about one heartbeat per second each way.
+        assertThat(r.idleHeartbeatsInPerSec()).isBetween(30.0, 120.0);
+        assertThat(r.idleHeartbeatsOutPerSec()).isBetween(30.0, 120.0);
+        assertThat(r.childThreadsMax()).isPositive();
+    }
+}
