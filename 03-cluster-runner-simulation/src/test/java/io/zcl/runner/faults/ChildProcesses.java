@@ -29,9 +29,23 @@ final class ChildProcesses implements AutoCloseable {
         cmd.addAll(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(logs.resolve(name + ".log").toFile()).start();
+        // Through a pipe, copied here: a child under ulimit -f could not write a log file past the limit.
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         started.add(p);
+        Path log = logs.resolve(name + ".log");
+        Thread copy = new Thread(() -> {
+            try (var in = p.getInputStream(); var out = Files.newOutputStream(log)) {
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            } catch (IOException ignored) {
+                // the child is gone
+            }
+        }, "log-" + name);
+        copy.setDaemon(true);
+        copy.start();
         return p;
     }
 

@@ -77,8 +77,15 @@ final class FaultRun implements AutoCloseable {
                 .findFirst().orElse(null);
     }
 
+    /** What closing the journal threw (a journal that failed during the run throws its failure again). */
+    RuntimeException closeFailure;
+
     @Override
     public void close() {
-        ctx.close();
+        try {
+            ctx.close();
+        } catch (io.zcl.runner.journal.JournalException e) {
+            closeFailure = e;
+        }
     }
 }
