@@ -73,7 +73,9 @@ class CoordinatorCrashResumeTest {
             CommandLine cl = new CommandLine(new RunCommand());
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
+            long t0 = System.nanoTime();
             int exit = cl.execute("--resume", runDir.toString(), "--bind", bind, "--heartbeat-ms", "250", "--quiet");
+            long resumeMs = (System.nanoTime() - t0) / 1_000_000;
             assertThat(exit).as(err.toString()).isZero();
             assertThat(err.toString()).contains("resuming " + runDir.getFileName() + ": " + before);
 
@@ -97,6 +99,8 @@ class CoordinatorCrashResumeTest {
             assertThat(orphans).as("commands in flight when the coordinator died come back as orphans")
                     .isNotEmpty();
             assertThat(orphans).allMatch(o -> o.exitCode() == 0 && o.stdoutTail().contains("OK"));
+            System.out.printf("FIGURE coordinator_crash results_before_kill=%d of %d orphans_recorded=%d resume_ms=%d%n",
+                    before, expectedGroups, orphans.size(), resumeMs);
         }
     }
 
