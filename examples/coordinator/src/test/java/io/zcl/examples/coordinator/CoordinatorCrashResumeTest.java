@@ -59,9 +59,11 @@ class CoordinatorCrashResumeTest {
                     "--plan", plan.toString(), "--bind", bind, "--runs-dir", runs.toString(), "--heartbeat-ms", "250",
                     "--quiet");
             Path journal = runs.resolve("latest").resolve("journal.jsonl");
-            // Midway: the first step done and part of the second.
-            ChildProcesses.await("8 test results in the journal", Duration.ofSeconds(60),
-                    () -> countResults(journal) >= NODES + 2 || !coordinator.isAlive());
+            // Midway: the first step and the first round of the second (3 pairs) are journaled; the
+            // next round starts at once, and 0.5 s into its 1.2 s burns its six commands are running.
+            ChildProcesses.await("9 test results in the journal", Duration.ofSeconds(60),
+                    () -> countResults(journal) >= NODES + NODES / 2 || !coordinator.isAlive());
+            Thread.sleep(500);
             assertThat(coordinator.isAlive()).as(children.log("coordinator")).isTrue();
             ChildProcesses.kill9(coordinator);
             Path runDir = runs.resolve("latest").toRealPath();
