@@ -83,9 +83,28 @@ public final class ZmqOperationalContext implements OperationalContext {
         return "zmq";
     }
 
+    /**
+     * The last round's RESULTs are ACKed as its journal lines become durable, just before the run
+     * ends: give those ACKs a moment to leave, or the agents would re-send the RESULTs to the next
+     * coordinator (which would journal them as orphans). Bounded: ACKs that cannot be sent (the
+     * journal failed, a node is away) are not waited for past 2 s.
+     */
+    private void sendLastAcks() {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        try {
+            while (coordinator.awaitingAck() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(50); // the socket's I/O thread writes queued ACKs; closing drops what it has not
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         try {
+            sendLastAcks();
             coordinator.close();
         } finally {
             journal.close();

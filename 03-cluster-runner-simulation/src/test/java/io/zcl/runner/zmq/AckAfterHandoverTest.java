@@ -90,6 +90,27 @@ class AckAfterHandoverTest {
     }
 
     @Test
+    void afterAPlanEveryAgentHasLetGoOfEveryResult() throws Exception {
+        var cluster = io.zcl.runner.cluster.ClusterDescriptor.simulated(3, 1);
+        Path tools = io.zcl.runner.perftools.EmulatedTools.install(tmp.resolve("tools"));
+        ZmqCoordinator c = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*", HB, 3, 10_000));
+        var ctx = new ZmqOperationalContext(cluster, c, JsonlJournalWriter.open(tmp.resolve("plan.jsonl")));
+        String endpoint = c.start();
+        try (var agents = new io.zcl.runner.sim.InProcessAgents(cluster, endpoint,
+                new io.zcl.runner.sim.InProcessAgents.NodeSetup(tools, Map.of(), 0.0, 0), HB, 3)) {
+            try (ctx) {
+                assertThat(c.awaitNodes(cluster.nodeIds(), Duration.ofSeconds(20))).isEmpty();
+                var result = io.zcl.runner.plan.PlanRunner.run(ctx, new io.zcl.runner.plan.Plan(List.of(
+                                new io.zcl.runner.plan.Plan.Step("gpu_burn", "all_servers"))),
+                        new io.zcl.runner.plan.PlanRunner.Options("acks", null, Map.of(), Set.of(), null, 8));
+                assertThat(result.results()).hasSize(3).allMatch(r -> r.verdict() == TestResult.Verdict.PASS);
+            }
+            // The coordinator is closed: an agent still holding a RESULT would re-send it to the next one.
+            agents.agents().forEach(a -> assertThat(a.unackedIds()).as(a.nodeId()).isEmpty());
+        }
+    }
+
+    @Test
     void anOrphanIsJournaledOnceThenAckedAndOneTheJournalKnowsIsOnlyAcked() throws Exception {
         ZmqCoordinator c1 = coordinator("tcp://127.0.0.1:*");
         String endpoint = c1.endpoint();
