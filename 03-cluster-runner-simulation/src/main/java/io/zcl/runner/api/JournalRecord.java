@@ -11,7 +11,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = RunHeader.class, name = "run_header"),
         @JsonSubTypes.Type(value = TestResult.class, name = "test_result"),
-        @JsonSubTypes.Type(value = NodeEvent.class, name = "node_event")
+        @JsonSubTypes.Type(value = NodeEvent.class, name = "node_event"),
+        @JsonSubTypes.Type(value = OrphanResult.class, name = "orphan_result")
 })
-public sealed interface JournalRecord permits RunHeader, TestResult, NodeEvent {
+public sealed interface JournalRecord permits RunHeader, TestResult, NodeEvent, OrphanResult {
 }

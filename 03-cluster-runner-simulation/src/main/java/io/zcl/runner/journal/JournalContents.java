@@ -2,6 +2,7 @@ package io.zcl.runner.journal;
 
 import io.zcl.runner.api.JournalRecord;
 import io.zcl.runner.api.NodeEvent;
+import io.zcl.runner.api.OrphanResult;
 import io.zcl.runner.api.RunHeader;
 import io.zcl.runner.api.TestResult;
 
@@ -48,6 +49,21 @@ public record JournalContents(Path file, List<JournalRecord> records, List<BadLi
 
     public List<NodeEvent> nodeEvents() {
         return records.stream().filter(NodeEvent.class::isInstance).map(NodeEvent.class::cast).toList();
+    }
+
+    public List<OrphanResult> orphanResults() {
+        return records.stream().filter(OrphanResult.class::isInstance).map(OrphanResult.class::cast).toList();
+    }
+
+    /**
+     * Every command id the journal accounts for: those of its test results and of its orphan
+     * results. A resumed run records a re-sent RESULT only if its id is not among them.
+     */
+    public Set<String> commandIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        testResults().forEach(r -> ids.addAll(r.commandIds()));
+        orphanResults().forEach(o -> ids.add(o.commandId()));
+        return ids;
     }
 
     /** {@link TestResult#key()} of every result: what a resumed run skips. */

@@ -27,7 +27,9 @@ public interface CoordinatorListener {
 
     /**
      * A RESULT for a command this coordinator did not send (it restarted since): the caller
-     * decides (a resumed run journals it if its test is still open). It has been ACKed.
+     * decides (a resumed run journals it as an {@code orphan_result} record). It has been ACKed,
+     * unless the coordinator runs in {@link ZmqCoordinator#ackAfterHandover()} mode: then whoever
+     * records it calls {@link ZmqCoordinator#acknowledge} once it is safe.
      */
     default void orphanResult(String nodeId, CommandResult result) {
     }

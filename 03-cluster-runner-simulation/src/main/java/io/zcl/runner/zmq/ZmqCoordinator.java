@@ -163,8 +163,12 @@ public final class ZmqCoordinator implements AutoCloseable {
     private final AtomicLong nodesLost = new AtomicLong();
     private final AtomicLong messagesIn = new AtomicLong();
     private final AtomicLong messagesOut = new AtomicLong();
+    private volatile int awaitingAckCount;
 
     private volatile boolean running = true;
+    private volatile boolean ackAfterHandover;
+    /** RESULTs received and not yet ACKed (ack-after-handover mode): command id -> node id. I/O thread. */
+    private final Map<String, String> awaitingAck = new HashMap<>();
     private volatile Set<String> allowedNodes = Set.of();
     private volatile long forgetLostAfterMs = 60_000;
     private volatile String endpoint;
@@ -218,6 +222,41 @@ public final class ZmqCoordinator implements AutoCloseable {
     /** Protocol errors seen, in total and by ERROR code (read from any thread; for /metrics). */
     public ProtocolErrors protocolErrors() {
         return errors;
+    }
+
+    /**
+     * ACK a RESULT only when the application says it is safe ({@link #acknowledge}), not on
+     * receipt: until then the agent keeps the RESULT and re-sends it after a reconnect, so a
+     * coordinator that dies between receipt and journal loses nothing. A re-sent RESULT for a
+     * command already acknowledged is ACKed at once. Call before {@link #start()}.
+     */
+    public ZmqCoordinator ackAfterHandover() {
+        ackAfterHandover = true;
+        return this;
+    }
+
+    /**
+     * In {@link #ackAfterHandover()} mode: these commands' RESULTs are safely recorded, ACK them so
+     * their agents let go. Ids this coordinator is not waiting on are ignored. Any thread.
+     */
+    public void acknowledge(Collection<String> commandIds) {
+        List<String> ids = List.copyOf(commandIds);
+        submit(() -> {
+            for (String id : ids) {
+                String nodeId = awaitingAck.remove(id);
+                awaitingAckCount = awaitingAck.size();
+                Session s = nodeId == null ? null : sessions.get(nodeId);
+                if (s != null && s.up) {
+                    send(s, Message.of(Cmd.ACK, Map.of(Field.CMD_ID, id)));
+                }
+                // A node away now re-sends the RESULT after its next HELLO; that duplicate is ACKed at once.
+            }
+        });
+    }
+
+    /** RESULTs received but not yet acknowledged ({@link #ackAfterHandover()} mode). */
+    public int awaitingAck() {
+        return awaitingAckCount;
     }
 
     public ZmqCoordinator addListener(CoordinatorListener listener) {
@@ -548,18 +587,34 @@ public final class ZmqCoordinator implements AutoCloseable {
     private void result(Session session, Body b) throws ProtocolException {
         CommandResult r = Codec.commandResult(session.nodeId, b);
         Pending p = pending.get(r.commandId());
+        boolean fresh = true;
         if (p != null && p.nodeId.equals(session.nodeId)) {
             resultsReceived.incrementAndGet();
+            holdAck(session, r);
             complete(p, r);
         } else if (finished.containsKey(r.commandId())) {
             duplicateResults.incrementAndGet();
+            fresh = false;
         } else {
             orphanResults.incrementAndGet();
             finished.put(r.commandId(), Boolean.TRUE);
+            holdAck(session, r);
             listeners.forEach(l -> l.orphanResult(session.nodeId, r));
         }
-        // Acknowledged in every case, so the agent can let go of it; a duplicate is answered too.
+        if (ackAfterHandover && (fresh || awaitingAck.containsKey(r.commandId()))) {
+            // Not safe yet: the application acknowledges it once it is recorded (acknowledge()).
+            awaitingAck.computeIfPresent(r.commandId(), (id, node) -> session.nodeId);
+            return;
+        }
+        // Acknowledged so the agent can let go of it; a duplicate is answered too.
         send(session, Message.of(Cmd.ACK, Map.of(Field.CMD_ID, r.commandId())));
+    }
+
+    private void holdAck(Session session, CommandResult r) {
+        if (ackAfterHandover) {
+            awaitingAck.put(r.commandId(), session.nodeId);
+            awaitingAckCount = awaitingAck.size();
+        }
     }
 
     private void dispatch(Pending p) {

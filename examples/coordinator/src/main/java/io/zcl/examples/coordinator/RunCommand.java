@@ -41,8 +41,14 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--cluster", required = true, paramLabel = "FILE", description = "cluster file (YAML): the nodes")
+    @Option(names = "--cluster", paramLabel = "FILE", description = "cluster file (YAML): the nodes "
+            + "(required, except with --resume: then the resumed run's)")
     Path clusterFile;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in this folder (e.g. "
+            + "runs/20261128-153012): keep its journal (a torn last line is cut), skip every (test, group) "
+            + "already in it, run the rest; cluster and plan default to the resumed run's")
+    Path resumeDir;
 
     @Option(names = "--plan", paramLabel = "FILE", description = "plan file (YAML); default: the standard plan")
     Path planFile;
@@ -94,6 +100,14 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Resume.Prior prior = resumeDir == null ? null : Resume.prior(resumeDir);
+        if (prior != null) {
+            clusterFile = clusterFile != null ? clusterFile : prior.clusterFile();
+            planFile = planFile != null ? planFile : prior.planFile();
+        }
+        if (clusterFile == null) {
+            throw new IllegalArgumentException("--cluster FILE is required (or --resume RUN_DIR)");
+        }
         ClusterDescriptor cluster = ClusterDescriptor.load(clusterFile);
         Plan plan = planFile == null ? Plan.defaults() : Plan.load(planFile);
         if (waitS < 1 || heartbeatMs < 1 || liveness < 1) {
@@ -105,21 +119,22 @@ public final class RunCommand implements Callable<Integer> {
                     + "use it only on a network you trust");
         }
         if (transport.equals("ssh")) {
-            return runOverSsh(cluster, plan);
+            return runOverSsh(cluster, plan, prior);
         }
         if (!transport.equals("zmq")) {
             throw new IllegalArgumentException("--transport must be zmq or ssh, got '" + transport + "'");
         }
-        RunDirectory run = RunDirectory.create(runsDir);
+        RunDirectory run = prior == null ? RunDirectory.create(runsDir) : prior.run();
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(bind, heartbeatMs, liveness, 10_000))
                 .restrictToNodes(Set.copyOf(cluster.nodeIds()));
         AtomicBoolean active = new AtomicBoolean(true);
         var journal = JsonlJournalWriter.open(run.journal());
+        Resume.State resumed = Resume.state(prior, journal, err);
         coordinator.addListener(Simulation.journalNodeEvents(journal, active));
         PlanRunner.Result result;
         EventPublisher events = eventsBind == null ? null : new EventPublisher(eventsBind);
         try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator,
-                events == null ? journal : events.observe(journal)); events) {
+                events == null ? journal : events.observe(journal), resumed.commandIds()); events) {
             if (events != null) {
                 err.printf("zcl run: events for 'zcl monitor' on %s%n", events.start());
                 events.cluster(cluster);
@@ -139,9 +154,10 @@ public final class RunCommand implements Callable<Integer> {
             Map<String, String> header = new LinkedHashMap<>();
             header.put("cluster", clusterFile.toString());
             header.put("plan", planFile == null ? "default" : planFile.toString());
+            resumed.describe(header);
             ProgressBar bar = new ProgressBar(err, System.console() != null);
             result = PlanRunner.run(ctx, plan, new PlanRunner.Options(run.runId(),
-                    commandTimeoutS == null ? null : Duration.ofSeconds(commandTimeoutS), header, Set.of(),
+                    commandTimeoutS == null ? null : Duration.ofSeconds(commandTimeoutS), header, resumed.skipKeys(),
                     events == null ? (quiet ? null : bar) : EventPublisher.both(quiet ? null : bar, events), 64));
             bar.finish();
             active.set(false);
@@ -152,13 +168,15 @@ public final class RunCommand implements Callable<Integer> {
         return report(run, result);
     }
 
-    private int runOverSsh(ClusterDescriptor cluster, Plan plan) throws Exception {
+    private int runOverSsh(ClusterDescriptor cluster, Plan plan, Resume.Prior prior) throws Exception {
         var err = spec.commandLine().getErr();
         SshSettings settings = SshSettings.defaults(user, identity, knownHosts)
                 .withHostKeyPolicy(acceptNew ? SshSettings.HostKeyPolicy.ACCEPT_NEW : SshSettings.HostKeyPolicy.STRICT);
-        RunDirectory run = RunDirectory.create(runsDir);
+        RunDirectory run = prior == null ? RunDirectory.create(runsDir) : prior.run();
+        var journal = JsonlJournalWriter.open(run.journal());
+        Resume.State resumed = Resume.state(prior, journal, err);
         PlanRunner.Result result;
-        try (SshOperationalContext ctx = new SshOperationalContext(cluster, settings, JsonlJournalWriter.open(run.journal()))) {
+        try (SshOperationalContext ctx = new SshOperationalContext(cluster, settings, journal)) {
             Map<String, String> failed = ctx.connectAll();
             if (!failed.isEmpty()) {
                 failed.forEach((node, why) -> err.printf("zcl run: %s: %s%n", node, why));
@@ -166,9 +184,13 @@ public final class RunCommand implements Callable<Integer> {
                 return 3;
             }
             ProgressBar bar = new ProgressBar(err, System.console() != null);
+            Map<String, String> header = new LinkedHashMap<>();
+            header.put("cluster", clusterFile.toString());
+            header.put("plan", planFile == null ? "default" : planFile.toString());
+            resumed.describe(header);
             result = PlanRunner.run(ctx, plan, new PlanRunner.Options(run.runId(),
                     commandTimeoutS == null ? null : Duration.ofSeconds(commandTimeoutS),
-                    Map.of("cluster", clusterFile.toString()), Set.of(), quiet ? null : bar, 64));
+                    header, resumed.skipKeys(), quiet ? null : bar, 64));
             bar.finish();
         }
         return report(run, result);

@@ -1,0 +1,14 @@
+package io.zcl.examples.coordinator;
+
+import picocli.CommandLine;
+
+/** {@code zcl run} as a process of its own, for tests that SIGKILL the coordinator. */
+public final class RunMain {
+
+    private RunMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new RunCommand()).execute(args));
+    }
+}
