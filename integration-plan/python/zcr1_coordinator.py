@@ -283,7 +283,7 @@ class Coordinator:
         try:
             fields = msgpack.unpackb(body, raw=False, strict_map_key=True)
         except Exception as e:  # msgpack raises several types for malformed input
-            raise ProtocolError("BAD_BODY", f"body is not msgpack: {e}") from None
+            raise ProtocolError("BAD_BODY", f"body is not msgpack: {type(e).__name__} {e}".rstrip()) from None
         if not isinstance(fields, dict):
             raise ProtocolError("BAD_BODY", "body must be a msgpack map")
         return cmd[0], fields
