@@ -23,6 +23,24 @@ timeout 180 ./zcl simulate --transport ssh --runs-dir "$runs/s" > /tmp/zcl-simul
 grep '^RESULT' /tmp/zcl-simulate-ssh.log
 grep -q 'transport=ssh .*fail=0 error=0' /tmp/zcl-simulate-ssh.log || { cat /tmp/zcl-simulate-ssh.log; exit 1; }
 
+echo "--- ./zcl simulate --transport auto"
+timeout 180 ./zcl simulate --transport auto --runs-dir "$runs/auto" > /tmp/zcl-simulate-auto.log 2>&1 \
+  || { cat /tmp/zcl-simulate-auto.log; exit 1; }
+grep '^RESULT' /tmp/zcl-simulate-auto.log
+grep -q 'transport=auto .*fail=0 error=0' /tmp/zcl-simulate-auto.log || { cat /tmp/zcl-simulate-auto.log; exit 1; }
+grep -q '"node_transports":{"node-' "$runs/auto/latest/journal.jsonl" || { echo "auto journal lacks node_transports"; exit 1; }
+
+echo "--- the Python coordinator (integration-plan/python) runs a command on a Java agent"
+timeout 60 ./zcl agent --coordinator tcp://127.0.0.1:5556 --node-id node-1 --emulate > /tmp/zcl-agent-py.log 2>&1 &
+py_agent=$!
+timeout 60 /usr/bin/python3 integration-plan/python/zcr1_coordinator.py --bind tcp://127.0.0.1:5556 --run node-1 -- echo hi \
+  > /tmp/zcl-python.log 2>&1 || { cat /tmp/zcl-python.log /tmp/zcl-agent-py.log; exit 1; }
+kill "$py_agent" 2>/dev/null || true
+wait "$py_agent" 2>/dev/null || true
+grep -q '^hi$' /tmp/zcl-python.log && grep -q '^RESULT .*"exit_code": 0' /tmp/zcl-python.log \
+  || { cat /tmp/zcl-python.log; exit 1; }
+grep '^RESULT' /tmp/zcl-python.log
+
 echo "--- ./zcl run + 4 x ./zcl agent --emulate"
 timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
   --plan examples/coordinator/conf/quick-plan.yaml --runs-dir "$runs/c" > /tmp/zcl-run.log 2>&1 &

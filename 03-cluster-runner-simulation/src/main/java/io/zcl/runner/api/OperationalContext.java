@@ -1,6 +1,7 @@
 package io.zcl.runner.api;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a run needs (Python: OperationalContextProtocol): the nodes, a way to run commands
@@ -22,6 +23,15 @@ public interface OperationalContext extends AutoCloseable {
 
     /** "local", "zmq" or "ssh": recorded in the journal with every result. */
     String transport();
+
+    /**
+     * Which transport ran each of these commands, by node id, when it can differ from
+     * {@link #transport()} (the "auto" context: ZeroMQ where the agent is up, SSH elsewhere).
+     * Empty (the default) means every command used {@link #transport()}.
+     */
+    default Map<String, String> nodeTransports(List<String> commandIds) {
+        return Map.of();
+    }
 
     @Override
     void close();

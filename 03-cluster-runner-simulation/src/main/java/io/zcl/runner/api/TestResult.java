@@ -1,5 +1,6 @@
 package io.zcl.runner.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +22,15 @@ import java.util.Objects;
  * @param commandIds the commands that produced it, for tracing and de-duplication on resume
  * @param startedAt  when the group started
  * @param durationMs how long the group took
- * @param transport  which transport ran the commands ("local", "zmq", "ssh")
+ * @param transport  which transport ran the commands ("local", "zmq", "ssh"); under
+ *                   {@code --transport auto} "zmq" or "ssh" when all commands took it, else "zmq+ssh"
+ * @param nodeTransports under {@code --transport auto} only: node id -> the transport its command
+ *                   took ("zmq" or "ssh"); empty, and left out of the journal line, otherwise
  */
 public record TestResult(String runId, String test, String schedule, int round, List<String> nodes,
                          Verdict verdict, Map<String, Double> metrics, List<String> failedNodes, String reason,
-                         List<String> commandIds, Instant startedAt, long durationMs, String transport)
+                         List<String> commandIds, Instant startedAt, long durationMs, String transport,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> nodeTransports)
         implements JournalRecord {
 
     public enum Verdict { PASS, FAIL, ERROR }
@@ -38,6 +43,28 @@ public record TestResult(String runId, String test, String schedule, int round, 
         failedNodes = failedNodes == null ? List.of() : List.copyOf(failedNodes);
         reason = reason == null ? "" : reason;
         commandIds = commandIds == null ? List.of() : List.copyOf(commandIds);
+        nodeTransports = nodeTransports == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodeTransports));
+    }
+
+    /** A result whose commands all took {@code transport} (no per-node transports). */
+    public TestResult(String runId, String test, String schedule, int round, List<String> nodes, Verdict verdict,
+                      Map<String, Double> metrics, List<String> failedNodes, String reason, List<String> commandIds,
+                      Instant startedAt, long durationMs, String transport) {
+        this(runId, test, schedule, round, nodes, verdict, metrics, failedNodes, reason, commandIds, startedAt,
+                durationMs, transport, Map.of());
+    }
+
+    /**
+     * The test's transport from its nodes' ones: {@code fallback} when there are none, the value
+     * they all share, else "zmq+ssh" (the only transports that mix, under --transport auto).
+     */
+    public static String combinedTransport(Map<String, String> nodeTransports, String fallback) {
+        java.util.Set<String> distinct = new java.util.HashSet<>(nodeTransports.values());
+        if (distinct.isEmpty()) {
+            return fallback;
+        }
+        return distinct.size() == 1 ? distinct.iterator().next() : "zmq+ssh";
     }
 
     /**

@@ -229,9 +229,11 @@ public final class PerfTestRunner {
         private TestResult resultOf(PlannedGroup group, Evaluation evaluation, List<String> commandIds,
                                     Instant startedAt, long t0) {
             long durationMs = (System.nanoTime() - t0) / 1_000_000;
+            Map<String, String> nodeTransports = ctx.nodeTransports(commandIds);
             return new TestResult(runId, group.test(), group.schedule(), group.round(), group.nodes(),
                     evaluation.verdict(), evaluation.metrics(), evaluation.failedNodes(),
-                    GroupVerdict.oneLine(evaluation.reason()), commandIds, startedAt, durationMs, ctx.transport());
+                    GroupVerdict.oneLine(evaluation.reason()), commandIds, startedAt, durationMs,
+                    TestResult.combinedTransport(nodeTransports, ctx.transport()), nodeTransports);
         }
 
         private CompletableFuture<TestResult> journal(TestResult result) {

@@ -1,6 +1,7 @@
 package io.zcl.runner.sim;
 
 import io.zcl.runner.api.JournalWriter;
+import io.zcl.runner.auto.AutoOperationalContext;
 import io.zcl.runner.api.NodeEvent;
 import io.zcl.runner.api.OperationalContext;
 import io.zcl.runner.api.SystemConfiguration;
@@ -43,7 +44,8 @@ public final class Simulation {
      * @param nodes          cluster size
      * @param leaves         leaf switches the nodes are spread over
      * @param faults         injected faults by node id
-     * @param transport      "zmq" (agents over tcp loopback), "ssh" (an embedded SSH server per node)
+     * @param transport      "zmq" (agents over tcp loopback), "ssh" (an embedded SSH server per node),
+     *                       "auto" (both per node: ZeroMQ while the node's agent is up, else SSH)
      *                       or "local" (no network: the floor)
      * @param runsRoot       where run folders go (runs/)
      * @param timeScale      how much of the tools' modelled run time they really wait
@@ -56,8 +58,8 @@ public final class Simulation {
                            double timeScale, Duration commandTimeout, int heartbeatMs, int liveness, Plan plan) {
         public Settings {
             faults = faults == null ? Map.of() : Map.copyOf(faults);
-            if (!List.of("zmq", "ssh", "local").contains(transport)) {
-                throw new IllegalArgumentException("unknown transport '" + transport + "'; known: zmq, ssh, local");
+            if (!List.of("zmq", "ssh", "auto", "local").contains(transport)) {
+                throw new IllegalArgumentException("unknown transport '" + transport + "'; known: zmq, ssh, auto, local");
             }
         }
 
@@ -121,6 +123,8 @@ public final class Simulation {
                     }
                     result = PlanRunner.run(nodes.context(), s.plan(), options);
                 }
+            } else if (s.transport().equals("auto")) {
+                result = runAuto(s, cluster, setup, journal, options);
             } else if (s.transport().equals("local")) {
                 try (OperationalContext ctx = new LocalOperationalContext(cluster, journal, id -> setup.env(id, cluster.system(id)),
                         tools, LocalNodeExecutor.Settings.defaults().withMaxConcurrentCommands(8))) {
@@ -165,6 +169,34 @@ public final class Simulation {
                     return PlanRunner.run(ctx, s.plan(), options);
                 } finally {
                     planRunning.set(false); // the agents' BYE at shutdown is not news
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for agents", e);
+            }
+        }
+    }
+
+    /**
+     * Every node has an agent and an SSH server; each command goes over ZeroMQ when its node's
+     * agent is up and over SSH otherwise ({@link AutoOperationalContext}).
+     */
+    private static PlanRunner.Result runAuto(Settings s, ClusterDescriptor cluster, InProcessAgents.NodeSetup setup,
+                                             JournalWriter journal, PlanRunner.Options options) {
+        ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*",
+                s.heartbeatMs(), s.liveness(), 10_000));
+        AtomicBoolean planRunning = new AtomicBoolean(true);
+        coordinator.addListener(journalNodeEvents(journal, planRunning));
+        try (InProcessSshNodes sshNodes = new InProcessSshNodes(cluster, setup, journal);
+             AutoOperationalContext ctx = new AutoOperationalContext(cluster, coordinator, sshNodes.context(), journal)) {
+            String endpoint = coordinator.start();
+            try (InProcessAgents agents = new InProcessAgents(cluster, endpoint, setup, s.heartbeatMs(), s.liveness())) {
+                // A node whose agent is not up yet is not an error here: its commands go over SSH.
+                coordinator.awaitNodes(cluster.nodeIds(), Duration.ofSeconds(30));
+                try {
+                    return PlanRunner.run(ctx, s.plan(), options);
+                } finally {
+                    planRunning.set(false);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -79,8 +79,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "print only the summary")
     boolean quiet;
 
-    @Option(names = "--transport", defaultValue = "zmq", description = "zmq (agents dial in) or ssh "
-            + "(connect to each node's sshd: host and ssh_port from the cluster file) (default ${DEFAULT-VALUE})")
+    @Option(names = "--transport", defaultValue = "zmq", description = "zmq (agents dial in), ssh "
+            + "(connect to each node's sshd: host and ssh_port from the cluster file) or auto (zmq for nodes whose "
+            + "agent is up, ssh for the others, per command) (default ${DEFAULT-VALUE})")
     String transport;
 
     @Option(names = "--user", description = "with --transport ssh: remote user (default: this user)")
@@ -114,15 +115,18 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--wait-s, --heartbeat-ms and --liveness must be positive");
         }
         var err = spec.commandLine().getErr();
-        if (transport.equals("zmq") && !isLoopback(bind)) {
+        if (!transport.equals("ssh") && !isLoopback(bind)) {
             err.println("zcl run: warning: ZCR1 traffic on " + bind + " is neither authenticated nor encrypted; "
                     + "use it only on a network you trust");
         }
         if (transport.equals("ssh")) {
             return runOverSsh(cluster, plan, prior);
         }
+        if (transport.equals("auto")) {
+            return AutoRun.run(this, cluster, plan);
+        }
         if (!transport.equals("zmq")) {
-            throw new IllegalArgumentException("--transport must be zmq or ssh, got '" + transport + "'");
+            throw new IllegalArgumentException("--transport must be zmq, ssh or auto, got '" + transport + "'");
         }
         RunDirectory run = prior == null ? RunDirectory.create(runsDir) : prior.run();
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(bind, heartbeatMs, liveness, 10_000))
@@ -196,7 +200,7 @@ public final class RunCommand implements Callable<Integer> {
         return report(run, result);
     }
 
-    private int report(RunDirectory run, PlanRunner.Result result) throws java.io.IOException {
+    int report(RunDirectory run, PlanRunner.Result result) throws java.io.IOException {
         var out = spec.commandLine().getOut();
         String summary = SummaryReport.markdown(JournalReader.read(run.journal()));
         Files.writeString(run.summary(), summary);

@@ -38,8 +38,9 @@ public final class SimulateCommand implements Callable<Integer> {
             + "slow-link[:F], faulty-gpu[:I], dead-gpus, hang or exit:N, e.g. node-3:slow-link")
     List<String> faults = List.of();
 
-    @Option(names = "--transport", defaultValue = "zmq", description = "zmq (agents over tcp), ssh (an SSH server per node) or local "
-            + "(processes with no transport at all) (default ${DEFAULT-VALUE})")
+    @Option(names = "--transport", defaultValue = "zmq", description = "zmq (agents over tcp), ssh (an SSH server per node), auto "
+            + "(both per node: zmq while its agent is up, else ssh) or local (processes with no transport at all) "
+            + "(default ${DEFAULT-VALUE})")
     String transport;
 
     @Option(names = "--plan", paramLabel = "FILE", description = "a plan file (YAML); default: gpu_burn on all "
