@@ -23,8 +23,9 @@ import io.zcl.runner.api.JournalRecord;
  *  "reason":"","command_ids":["c1"],"started_at":"2026-11-28T15:30:12.5Z","duration_ms":812,
  *  "transport":"local"}
  * </pre>
- * (shown wrapped; on disk it is one line). Unknown fields are ignored when reading, so a newer
- * writer's journal stays readable.
+ * (shown wrapped; on disk it is one line). Under {@code --transport auto} a test_result also has
+ * {@code "node_transports":{"node-1":"zmq"}} and a transport of "zmq", "ssh" or "zmq+ssh".
+ * Unknown fields are ignored when reading, so a newer writer's journal stays readable.
  */
 public final class JournalJson {
 
