@@ -132,6 +132,10 @@ public final class NodeAgent implements AutoCloseable {
     private volatile String rejection;
     private volatile boolean sessionUp;
     private Thread thread;
+    private volatile Curve.Client curve;
+    private volatile String handshakeFailure;
+    private final AtomicLong handshakeFailures = new AtomicLong();
+    private HandshakeWatch watch;
 
     private ZMQ.Socket socket;
     private Liveness liveness;
@@ -157,6 +161,22 @@ public final class NodeAgent implements AutoCloseable {
         this.backoff = new Backoff(settings.backoffInitialMs(), settings.backoffMaxMs(),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.heartbeatMs = settings.heartbeatMs();
+    }
+
+    /** Talk CURVE to the coordinator: our key pair, and the coordinator's public key pinned. Before start(). */
+    public NodeAgent withCurve(Curve.Client client) {
+        this.curve = client;
+        return this;
+    }
+
+    /** Why the last handshake with the coordinator failed (refused key, wrong coordinator key), or null. */
+    public String handshakeFailure() {
+        return handshakeFailure;
+    }
+
+    /** Handshakes with the coordinator that failed since start. */
+    public long handshakeFailures() {
+        return handshakeFailures.get();
     }
 
     /** Starts the agent's I/O thread. */
@@ -204,8 +224,9 @@ public final class NodeAgent implements AutoCloseable {
                 String why;
                 try {
                     connect();
-                    runSession();
-                    why = "silent for " + liveness.silenceMs(clock.getAsLong()) + " ms";
+                    String failed = runSession();
+                    why = failed != null ? "refused the handshake: " + failed
+                            : "silent for " + liveness.silenceMs(clock.getAsLong()) + " ms";
                 } catch (org.zeromq.ZMQException e) {
                     // e.g. a host name that does not resolve yet (a container still starting): retry
                     why = "not reachable (" + e.getMessage() + ")";
@@ -237,6 +258,10 @@ public final class NodeAgent implements AutoCloseable {
         socket.setLinger(0);
         socket.setMaxMsgSize(Protocol.MAX_FRAME_BYTES);
         socket.setSndHWM(OUTBOX_CAPACITY);
+        if (curve != null) {
+            curve.secure(socket);
+        }
+        watch = new HandshakeWatch(ctx, socket, curve != null);
         socket.connect(settings.coordinator());
         state = State.CONNECTING;
         sessionUp = false;
@@ -257,23 +282,29 @@ public final class NodeAgent implements AutoCloseable {
         return Message.of(Cmd.HELLO, f);
     }
 
-    /** One connection's life: returns when the coordinator is declared dead or the agent stops. */
-    private void runSession() {
-        try (ZMQ.Poller poller = ctx.createPoller(2)) {
+    /**
+     * One connection's life: returns when the coordinator is declared dead or the agent stops
+     * (null), or why the handshake failed.
+     */
+    private String runSession() {
+        String failed;
+        try (ZMQ.Poller poller = ctx.createPoller(3)) {
             int sockIdx = poller.register(socket, ZMQ.Poller.POLLIN);
             int wakeIdx = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
-            pollUntilDeadOrStopped(poller, sockIdx, wakeIdx);
+            int watchIdx = poller.register(watch.events(), ZMQ.Poller.POLLIN);
+            failed = pollUntilDeadOrStopped(poller, sockIdx, wakeIdx, watchIdx);
         }
         if (sessionUp) {
             send(Message.of(Cmd.BYE, Map.of(Field.REASON, "agent stopping")));
         }
+        return failed;
     }
 
-    private void pollUntilDeadOrStopped(ZMQ.Poller poller, int sockIdx, int wakeIdx) {
+    private String pollUntilDeadOrStopped(ZMQ.Poller poller, int sockIdx, int wakeIdx, int watchIdx) {
         while (running0) {
             long now = clock.getAsLong();
             if (liveness.isDead(now)) {
-                return;
+                return null;
             }
             if (liveness.heartbeatDue(now)) {
                 send(Message.of(Cmd.HEARTBEAT));
@@ -284,11 +315,22 @@ public final class NodeAgent implements AutoCloseable {
             if (poller.pollin(wakeIdx)) {
                 wakeup.drain();
             }
+            if (poller.pollin(watchIdx)) {
+                String failed = watch.check();
+                if (failed != null) {
+                    handshakeFailure = failed;
+                    handshakeFailures.incrementAndGet();
+                    LOG.error("{}: handshake with coordinator {} failed: {}", settings.nodeId(), settings.coordinator(),
+                            failed);
+                    return failed;
+                }
+            }
             if (poller.pollin(sockIdx)) {
                 receiveAll();
             }
             flushOutbox();
         }
+        return null;
     }
 
     /** Reads at most one batch so heartbeats and the outbox still get their turn under a flood. */
@@ -297,6 +339,7 @@ public final class NodeAgent implements AutoCloseable {
         int budget = 256;
         while (budget-- > 0 && (msg = ZMsg.recvMsg(socket, ZMQ.DONTWAIT)) != null) {
             liveness.heard(clock.getAsLong());
+            watch.heard();
             try {
                 handle(Message.parse(msg));
             } catch (ProtocolException e) {
@@ -319,6 +362,7 @@ public final class NodeAgent implements AutoCloseable {
                 liveness = new Liveness(hb, lv, clock.getAsLong());
                 backoff.reset();
                 sessionUp = true;
+                handshakeFailure = null;
                 state = State.READY;
                 // Results the coordinator has not acknowledged go again; it de-duplicates by cmd id.
                 unacked.values().forEach(this::send);
@@ -521,6 +565,10 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void closeSocket() {
+        if (watch != null) {
+            watch.close();
+            watch = null;
+        }
         if (socket != null) {
             ctx.destroySocket(socket);
             socket = null;
