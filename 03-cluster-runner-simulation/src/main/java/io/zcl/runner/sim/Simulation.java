@@ -17,6 +17,9 @@ import io.zcl.runner.plan.PlanRunner;
 import io.zcl.runner.plan.SummaryReport;
 import io.zcl.runner.run.ProgressListener;
 import io.zcl.runner.zmq.CoordinatorListener;
+import io.zcl.runner.zmq.Curve;
+import io.zcl.runner.zmq.CurveKeys;
+import io.zcl.runner.zmq.KeyAllowList;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import io.zcl.runner.zmq.ZmqOperationalContext;
 import java.io.IOException;
@@ -29,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -74,6 +78,14 @@ public final class Simulation {
     }
 
     public static Outcome run(Settings s, ProgressListener progress) {
+        return run(s, progress, true);
+    }
+
+    /**
+     * @param curve with the zmq transport: CURVE between coordinator and agents, with key pairs
+     *              made for this run and kept in memory (false: plaintext, loopback only)
+     */
+    public static Outcome run(Settings s, ProgressListener progress, boolean curve) {
         ClusterDescriptor cluster = ClusterDescriptor.simulated(s.nodes(), s.leaves());
         for (String node : s.faults().keySet()) {
             if (!cluster.nodeIds().contains(node)) {
@@ -108,7 +120,7 @@ public final class Simulation {
                     result = PlanRunner.run(ctx, s.plan(), options);
                 }
             } else {
-                result = runOverZmq(s, cluster, setup, journal, options);
+                result = runOverZmq(s, cluster, setup, journal, options, curve);
             }
             String summary = SummaryReport.markdown(JournalReader.read(run.journal()));
             Files.writeString(run.summary(), summary);
@@ -121,14 +133,23 @@ public final class Simulation {
     }
 
     private static PlanRunner.Result runOverZmq(Settings s, ClusterDescriptor cluster, InProcessAgents.NodeSetup setup,
-                                                JournalWriter journal, PlanRunner.Options options) {
+                                                JournalWriter journal, PlanRunner.Options options, boolean curve) {
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*",
                 s.heartbeatMs(), s.liveness(), 10_000));
+        Function<String, Curve.Client> agentKeys = null;
+        if (curve) {
+            CurveKeys server = CurveKeys.generate();
+            Map<String, CurveKeys> keys = new LinkedHashMap<>();
+            cluster.nodeIds().forEach(id -> keys.put(id, CurveKeys.generate()));
+            coordinator.secure(new Curve.Server(server, KeyAllowList.of(keys.values())));
+            agentKeys = id -> new Curve.Client(keys.get(id), server.publicOnly());
+        }
         AtomicBoolean planRunning = new AtomicBoolean(true);
         coordinator.addListener(journalNodeEvents(journal, planRunning));
         try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator, journal)) {
             String endpoint = coordinator.start();
-            try (InProcessAgents agents = new InProcessAgents(cluster, endpoint, setup, s.heartbeatMs(), s.liveness())) {
+            try (InProcessAgents agents = new InProcessAgents(cluster, endpoint, setup, s.heartbeatMs(), s.liveness(),
+                    agentKeys)) {
                 Set<String> missing = coordinator.awaitNodes(cluster.nodeIds(), Duration.ofSeconds(30));
                 if (!missing.isEmpty()) {
                     throw new IllegalStateException("agents did not connect within 30 s: " + missing);

@@ -345,6 +345,7 @@ public final class NodeAgent implements AutoCloseable {
             } catch (ProtocolException e) {
                 LOG.warn("{}: bad message from coordinator: {} {}", settings.nodeId(), e.code(), e.getMessage());
                 send(Message.error(e.code(), e.getMessage()));
+                resync();
             }
         }
     }
@@ -385,6 +386,8 @@ public final class NodeAgent implements AutoCloseable {
                     rejection = b.optString(Field.REASON, "refused");
                     LOG.info("{}: coordinator refused this agent: {}", settings.nodeId(), rejection);
                     running0 = false;
+                } else if (sessionUp && code.startsWith("BAD_")) {
+                    resync(); // the coordinator could not read something we sent: it may have been a RESULT
                 } else if (ErrorCode.HELLO_REQUIRED.name().equals(code)) {
                     // The coordinator restarted and forgot us: introduce ourselves again.
                     sessionUp = false;
@@ -394,6 +397,20 @@ public final class NodeAgent implements AutoCloseable {
             }
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND,
                     m.cmd() + " is sent by agents, not to them");
+        }
+    }
+
+    /**
+     * A message that arrived broken was lost (JeroMQ 0.6.0's CURVE can hand a raw MESSAGE frame to
+     * the application under backpressure, jeromq issue #1009). A HELLO on the live session
+     * resynchronises: it lists what runs and what is unacked, so the coordinator sends again any
+     * RUN we never got, and its WELCOME makes us send every unacked RESULT again. Both sides
+     * de-duplicate by command id, so a resync costs a few messages and loses nothing.
+     */
+    private void resync() {
+        if (sessionUp) {
+            LOG.info("{}: resynchronising with the coordinator after a broken message", settings.nodeId());
+            send(hello());
         }
     }
 

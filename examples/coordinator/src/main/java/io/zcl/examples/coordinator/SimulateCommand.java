@@ -63,6 +63,10 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "print only the summary")
     boolean quiet;
 
+    @Option(names = "--insecure", description = "with --transport zmq: plaintext instead of CURVE with key pairs "
+            + "made for the run (everything stays on loopback either way)")
+    boolean insecure;
+
     @Override
     public Integer call() {
         if (nodes < 1 || leaves < 1 || leaves > nodes) {
@@ -87,12 +91,13 @@ public final class SimulateCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         if (!quiet) {
-            err.printf("zcl simulate: %d nodes on %d leaves over %s, %d plan steps%s%n", nodes, leaves, transport,
+            err.printf("zcl simulate: %d nodes on %d leaves over %s%s, %d plan steps%s%n", nodes, leaves, transport,
+                    transport.equals("zmq") ? (insecure ? " (plaintext, --insecure)" : " (CURVE)") : "",
                     plan.steps().size(), parsed.isEmpty() ? "" : ", faults " + parsed.keySet());
             err.flush();
         }
         ProgressBar bar = new ProgressBar(err, System.console() != null);
-        Simulation.Outcome outcome = Simulation.run(settings, quiet ? null : bar);
+        Simulation.Outcome outcome = Simulation.run(settings, quiet ? null : bar, !insecure);
         bar.finish();
         out.println(outcome.summary());
         out.printf("Run folder: %s (journal.jsonl, summary.md); %s/latest points at it.%n", outcome.run().dir(), runsDir);
