@@ -53,6 +53,17 @@ class LeastPowerTest {
                 assertThat(nextError(fake)).isEqualTo("BAD_BODY");
                 assertThat(exec.started.get()).isZero();
                 assertThat(agent.state()).isEqualTo(NodeAgent.State.READY);
+
+                // A broken message may have been a RUN: the agent answers and then resynchronises
+                // with a HELLO on the live session, listing what it runs and holds.
+                fake.sendMore(id);
+                fake.send("half a message");
+                assertThat(nextError(fake)).isEqualTo("BAD_FRAMES");
+                Message again = next(fake, Protocol.Cmd.HELLO);
+                assertThat(again.body().string("instance")).isEqualTo(agent.instance());
+                // And the same when the coordinator says it could not read what the agent sent.
+                Frames.send(fake, id, Message.error(Protocol.ErrorCode.BAD_FRAMES, "expected 3 frames"));
+                assertThat(next(fake, Protocol.Cmd.HELLO).body().string("node_id")).isEqualTo("n1");
             }
         }
     }
@@ -68,6 +79,18 @@ class LeastPowerTest {
                 assertThat(intruder.state()).isEqualTo(NodeAgent.State.REJECTED);
                 assertThat(intruder.rejection()).isEqualTo("node 'node-9' is not in this cluster");
                 assertThat(c.upNodes()).isEmpty();
+            }
+        }
+    }
+
+    private static Message next(ZMQ.Socket fake, Protocol.Cmd cmd) throws ProtocolException {
+        while (true) {
+            ZMsg reply = ZMsg.recvMsg(fake);
+            assertThat(reply).as("a %s within 5 s", cmd).isNotNull();
+            reply.pop();
+            Message m = Message.parse(reply);
+            if (m.cmd() == cmd) {
+                return m;
             }
         }
     }
