@@ -59,6 +59,7 @@ fi
 project="${ZCL_COMPOSE_PROJECT:-zcl-sim}"
 work="$here/target/cluster-$nodes"
 ssh_dir="$here/target/ssh"
+curve_dir="$here/target/curve"
 logs="$here/target/logs"
 t0=$SECONDS
 
@@ -73,6 +74,7 @@ for f in "${faults[@]+"${faults[@]}"}"; do
   export "ZCL_FAULT_NODE_${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
 done
 export ZCL_NET_PROFILE="$profile" ZCL_TIME_SCALE="$time_scale" ZCL_SSH_DIR="$ssh_dir" ZCL_IMAGE="${ZCL_IMAGE:-zcl:local}"
+export ZCL_CURVE_DIR="$curve_dir"
 
 step "prerequisites"
 missing=()
@@ -104,6 +106,25 @@ if [[ ! -s "$ssh_dir/coordinator/id_ecdsa" ]]; then
     ssh-keygen -q -t ecdsa -N "" -C zcl-coordinator -f /keys/coordinator/id_ecdsa
     ssh-keygen -q -t ecdsa -N "" -C zcl-node -f /keys/node/ssh_host_ecdsa_key
     cp /keys/coordinator/id_ecdsa.pub /keys/node/authorized_keys'
+fi
+if [[ ! -s "$curve_dir/coordinator/coordinator.key_secret" || ! -s "$curve_dir/node-$nodes/node.key_secret" ]]; then
+  # CURVE key pairs (zcl keygen): the coordinator's, and one per node whose public half goes into
+  # the coordinator's allow-list folder. Each container mounts only its own folder.
+  rm -rf "$curve_dir" && mkdir -p "$curve_dir"
+  names=(--name coordinator)
+  for ((i = 1; i <= nodes; i++)); do names+=(--name "node-$i"); done
+  docker run --rm -v "$curve_dir:/keys" "$ZCL_IMAGE" bash -ec '
+    zcl keygen --dir /keys/all "$@" >/dev/null
+    mkdir -p /keys/coordinator/agents
+    mv /keys/all/coordinator.key_secret /keys/coordinator/
+    for f in /keys/all/node-*.key_secret; do
+      n="$(basename "$f" .key_secret)"
+      mkdir -p "/keys/$n"
+      mv "$f" "/keys/$n/node.key_secret"
+      cp /keys/all/coordinator.key "/keys/$n/coordinator.key"
+      mv "/keys/all/$n.key" /keys/coordinator/agents/
+    done
+    rm -rf /keys/all' _ "${names[@]}"
 fi
 host_key="$(cut -d' ' -f1,2 "$ssh_dir/node/ssh_host_ecdsa_key.pub")"
 for ((i = 1; i <= nodes; i++)); do echo "node-$i $host_key"; done >"$ssh_dir/coordinator/known_hosts"
@@ -168,7 +189,7 @@ start_run() {
   run_pid=$!
   bg_pids+=("$run_pid")
 }
-start_run zmq --bind 'tcp://*:5555'
+start_run zmq --bind 'tcp://*:5555' --curve-secret /etc/zcl/curve/coordinator.key_secret --allow-keys /etc/zcl/curve/agents
 compose_up "${node_services[@]}"
 wait_healthy 120 $((nodes + 1))
 say "up and healthy in $((SECONDS - up_start)) s"
