@@ -107,25 +107,7 @@ if [[ ! -s "$ssh_dir/coordinator/id_ecdsa" ]]; then
     ssh-keygen -q -t ecdsa -N "" -C zcl-node -f /keys/node/ssh_host_ecdsa_key
     cp /keys/coordinator/id_ecdsa.pub /keys/node/authorized_keys'
 fi
-if [[ ! -s "$curve_dir/coordinator/coordinator.key_secret" || ! -s "$curve_dir/node-$nodes/node.key_secret" ]]; then
-  # CURVE key pairs (zcl keygen): the coordinator's, and one per node whose public half goes into
-  # the coordinator's allow-list folder. Each container mounts only its own folder.
-  rm -rf "$curve_dir" && mkdir -p "$curve_dir"
-  names=(--name coordinator)
-  for ((i = 1; i <= nodes; i++)); do names+=(--name "node-$i"); done
-  docker run --rm -v "$curve_dir:/keys" "$ZCL_IMAGE" bash -ec '
-    zcl keygen --dir /keys/all "$@" >/dev/null
-    mkdir -p /keys/coordinator/agents
-    mv /keys/all/coordinator.key_secret /keys/coordinator/
-    for f in /keys/all/node-*.key_secret; do
-      n="$(basename "$f" .key_secret)"
-      mkdir -p "/keys/$n"
-      mv "$f" "/keys/$n/node.key_secret"
-      cp /keys/all/coordinator.key "/keys/$n/coordinator.key"
-      mv "/keys/all/$n.key" /keys/coordinator/agents/
-    done
-    rm -rf /keys/all' _ "${names[@]}"
-fi
+"$here/gen-keys.sh" --nodes "$nodes" --out "$curve_dir" >/dev/null
 host_key="$(cut -d' ' -f1,2 "$ssh_dir/node/ssh_host_ecdsa_key.pub")"
 for ((i = 1; i <= nodes; i++)); do echo "node-$i $host_key"; done >"$ssh_dir/coordinator/known_hosts"
 "$here/gen-cluster.sh" --nodes "$nodes" --leaf-size "$leaf_size" --out "$work" 2>/dev/null
