@@ -77,7 +77,7 @@ step "the committed 4-node compose file, by hand (docker/README.md)"
 (
   cd docker
   ./gen-keys.sh --nodes 4 --out target/curve
-  ZCL_CURVE_DIR=target/curve docker-compose -p zcl up -d
+  ZCL_CURVE_DIR=./target/curve docker-compose -p zcl up -d
   docker-compose -p zcl exec -T coordinator zcl run --cluster /etc/zcl/cluster.yaml --bind 'tcp://*:5555' \
     --curve-secret /etc/zcl/curve/coordinator.key_secret --allow-keys /etc/zcl/curve/agents --runs-dir /runs --quiet \
     | grep '^RESULT '
