@@ -38,7 +38,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Coordinate a run on agents started elsewhere (./zcl agent on each node).",
-                "Example: ./zcl run --cluster cluster.yaml --plan plan.yaml --bind tcp://*:5555"})
+                "Example: ./zcl run --cluster cluster.yaml --plan plan.yaml --bind tcp://*:5555 "
+                        + "--curve-secret keys/coordinator.key_secret --allow-keys keys/agents"})
 public final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -137,7 +138,7 @@ public final class RunCommand implements Callable<Integer> {
             Set<String> missing = coordinator.awaitNodes(cluster.nodeIds(), Duration.ofSeconds(waitS));
             if (!missing.isEmpty()) {
                 err.printf("zcl run: %d of %d agents did not connect within %d s: %s (start each with "
-                                + "./zcl agent --coordinator tcp://THIS_HOST:PORT --node-id ID)%n",
+                                + "./zcl agent --coordinator tcp://THIS_HOST:PORT --node-id ID and its keys)%n",
                         missing.size(), cluster.nodes().size(), waitS, String.join(", ", new TreeSet<>(missing)));
                 if (coordinator.handshakesRefused() > 0) {
                     err.printf("zcl run: %d CURVE handshakes were refused: an agent's key is not in %s, or an agent "

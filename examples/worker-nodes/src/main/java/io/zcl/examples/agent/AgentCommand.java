@@ -31,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "agent", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Run the node agent: connect to a coordinator and run the commands it sends.",
-                "Example: ./zcl agent --coordinator tcp://10.0.0.1:5555 --node-id node-3"})
+                "Example: ./zcl agent --coordinator tcp://10.0.0.1:5555 --node-id node-3 "
+                        + "--curve-secret keys/node-3.key_secret --coordinator-key keys/coordinator.key"})
 public final class AgentCommand implements Callable<Integer> {
 
     @Spec
