@@ -205,6 +205,41 @@ class CurveTest {
     }
 
     @Test
+    void theSameServerSetupSecuresAPubSocketForMonitors() throws Exception {
+        CurveKeys server = CurveKeys.generate();
+        CurveKeys monitor = CurveKeys.generate();
+        CurveKeys stranger = CurveKeys.generate();
+        Curve.Server events = new Curve.Server(server, KeyAllowList.of(List.of(monitor)));
+        try (ZContext ctx = new ZContext(); ZContext clients = new ZContext()) {
+            ZMQ.Socket pub = ctx.createSocket(SocketType.PUB);
+            ZapAuthenticator.Registration zap = events.secure(ctx, pub, "monitor");
+            int port = pub.bindToRandomPort("tcp://127.0.0.1");
+            ZMQ.Socket good = clients.createSocket(SocketType.SUB);
+            ZMQ.Socket bad = clients.createSocket(SocketType.SUB);
+            new Curve.Client(monitor, server.publicOnly()).secure(good);
+            new Curve.Client(stranger, server.publicOnly()).secure(bad);
+            for (ZMQ.Socket sub : List.of(good, bad)) {
+                sub.subscribe(new byte[0]);
+                sub.setReceiveTimeOut(100);
+                sub.connect("tcp://127.0.0.1:" + port);
+            }
+            String got = null;
+            for (int i = 0; i < 100 && got == null; i++) { // a SUB joins late: publish until it hears
+                pub.send("node-1 up");
+                got = good.recvStr();
+            }
+            assertThat(got).isEqualTo("node-1 up");
+            assertThat(bad.recvStr()).isNull();
+            assertThat(zap.accepted()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> zap.refused() >= 1);
+            assertThat(zapLog.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .anyMatch(m -> m.startsWith("refused monitor key " + stranger.publicKey()));
+            ctx.destroySocket(pub);
+            zap.close();
+        }
+    }
+
+    @Test
     void keyFilesAreZeroMqCertificatesAndTheSecretOneIsPrivate() throws Exception {
         CurveKeys k = CurveKeys.generate();
         Path secret = k.save(dir, "n1");
