@@ -76,8 +76,10 @@ docker run --rm --cap-add NET_ADMIN zcl:local bash -ec \
 step "the committed 4-node compose file, by hand (docker/README.md)"
 (
   cd docker
-  docker-compose -p zcl up -d
-  docker-compose -p zcl exec -T coordinator zcl run --cluster /etc/zcl/cluster.yaml --bind 'tcp://*:5555' --runs-dir /runs --quiet \
+  ./gen-keys.sh --nodes 4 --out target/curve
+  ZCL_CURVE_DIR=./target/curve docker-compose -p zcl up -d
+  docker-compose -p zcl exec -T coordinator zcl run --cluster /etc/zcl/cluster.yaml --bind 'tcp://*:5555' \
+    --curve-secret /etc/zcl/curve/coordinator.key_secret --allow-keys /etc/zcl/curve/agents --runs-dir /runs --quiet \
     | grep '^RESULT '
   docker-compose -p zcl down
 )

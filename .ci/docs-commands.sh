@@ -31,7 +31,7 @@ grep -q 'transport=auto .*fail=0 error=0' /tmp/zcl-simulate-auto.log || { cat /t
 grep -q '"node_transports":{"node-' "$runs/auto/latest/journal.jsonl" || { echo "auto journal lacks node_transports"; exit 1; }
 
 echo "--- the Python coordinator (integration-plan/python) runs a command on a Java agent"
-timeout 60 ./zcl agent --coordinator tcp://127.0.0.1:5556 --node-id node-1 --emulate > /tmp/zcl-agent-py.log 2>&1 &
+timeout 60 ./zcl agent --coordinator tcp://127.0.0.1:5556 --node-id node-1 --emulate --insecure > /tmp/zcl-agent-py.log 2>&1 &
 py_agent=$!
 timeout 60 /usr/bin/python3 integration-plan/python/zcr1_coordinator.py --bind tcp://127.0.0.1:5556 --run node-1 -- echo hi \
   > /tmp/zcl-python.log 2>&1 || { cat /tmp/zcl-python.log /tmp/zcl-agent-py.log; exit 1; }
@@ -41,16 +41,43 @@ grep -q '^hi$' /tmp/zcl-python.log && grep -q '^RESULT .*"exit_code": 0' /tmp/zc
   || { cat /tmp/zcl-python.log; exit 1; }
 grep '^RESULT' /tmp/zcl-python.log
 
-echo "--- ./zcl run + 4 x ./zcl agent --emulate"
+echo "--- ./zcl keygen + ./zcl run + 4 x ./zcl agent --emulate, CURVE"
+keys="$runs/keys"
+./zcl keygen --dir "$keys" --name coordinator --name node-1 --name node-2 --name node-3 --name node-4
+mkdir -p "$keys/agents" && cp "$keys"/node-*.key "$keys/agents/"
+test "$(stat -c %a "$keys/node-1.key_secret")" = 600 || { echo "secret key file should be mode 600"; exit 1; }
 timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
-  --plan examples/coordinator/conf/quick-plan.yaml --runs-dir "$runs/c" > /tmp/zcl-run.log 2>&1 &
+  --plan examples/coordinator/conf/quick-plan.yaml --runs-dir "$runs/c" \
+  --curve-secret "$keys/coordinator.key_secret" --allow-keys "$keys/agents" > /tmp/zcl-run.log 2>&1 &
 coordinator=$!
+agents=()
 for i in 1 2 3 4; do
-  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate > "/tmp/zcl-agent-$i.log" 2>&1 &
+  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate \
+    --curve-secret "$keys/node-$i.key_secret" --coordinator-key "$keys/coordinator.key" > "/tmp/zcl-agent-$i.log" 2>&1 &
+  agents+=($!)
 done
 wait "$coordinator" || { cat /tmp/zcl-run.log; exit 1; }
 grep '^RESULT' /tmp/zcl-run.log
 grep -q 'fail=0 error=0' /tmp/zcl-run.log || { cat /tmp/zcl-run.log; exit 1; }
+grep -q '(CURVE, public key' /tmp/zcl-run.log || { echo "run should say it uses CURVE"; cat /tmp/zcl-run.log; exit 1; }
+kill "${agents[@]}"; wait "${agents[@]}" 2>/dev/null || true
+
+echo "--- ./zcl run + 4 x ./zcl agent --emulate, --insecure on loopback"
+timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
+  --plan examples/coordinator/conf/quick-plan.yaml --runs-dir "$runs/d" --insecure > /tmp/zcl-run-insecure.log 2>&1 &
+coordinator=$!
+agents=()
+for i in 1 2 3 4; do
+  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate --insecure \
+    > "/tmp/zcl-agent-insecure-$i.log" 2>&1 &
+  agents+=($!)
+done
+wait "$coordinator" || { cat /tmp/zcl-run-insecure.log; exit 1; }
+grep '^RESULT' /tmp/zcl-run-insecure.log
+grep -q 'fail=0 error=0' /tmp/zcl-run-insecure.log || { cat /tmp/zcl-run-insecure.log; exit 1; }
+grep -q 'WARNING: --insecure' /tmp/zcl-run-insecure.log || { echo "--insecure should warn"; exit 1; }
+kill "${agents[@]}"; wait "${agents[@]}" 2>/dev/null || true
+
 echo "--- ./zcl bench --nodes 1,8,64"
 timeout 900 ./zcl bench --nodes 1,8,64 --runs-dir "$runs/bench" > /tmp/zcl-bench.log 2> /tmp/zcl-bench.err \
   || { cat /tmp/zcl-bench.err; exit 1; }
@@ -79,10 +106,10 @@ echo "--- ./zcl run --events + ./zcl monitor --http 127.0.0.1:8080 + 4 x ./zcl a
 timeout 120 ./zcl monitor --events tcp://127.0.0.1:5560 --http 127.0.0.1:8080 --duration-s 100 > /tmp/zcl-monitor.log 2>&1 &
 monitor=$!
 timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
-  --plan examples/coordinator/conf/quick-plan.yaml --events tcp://127.0.0.1:5560 --runs-dir "$runs/e" > /tmp/zcl-run-events.log 2>&1 &
+  --plan examples/coordinator/conf/quick-plan.yaml --events tcp://127.0.0.1:5560 --insecure --runs-dir "$runs/e" > /tmp/zcl-run-events.log 2>&1 &
 coordinator=$!
 for i in 1 2 3 4; do
-  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate > "/tmp/zcl-agent-e$i.log" 2>&1 &
+  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate --insecure > "/tmp/zcl-agent-e$i.log" 2>&1 &
 done
 wait "$coordinator" || { cat /tmp/zcl-run-events.log; exit 1; }
 grep '^RESULT' /tmp/zcl-run-events.log

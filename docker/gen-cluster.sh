@@ -35,6 +35,8 @@ leaf_of() { echo "leaf-$(( ($1 - 1) / leaf_size + 1 ))"; }
 # it (docker/simulate-cluster.sh does: docker-compose exec coordinator zcl run ...); each node runs
 # the agent with the emulated perf tools, and sshd when a key is mounted. Variables:
 #   ZCL_IMAGE (zcl:local), ZCL_TIME_SCALE (0.01), ZCL_NET_PROFILE (none), ZCL_SSH_DIR (./ssh),
+#   ZCL_CURVE_DIR (./curve: coordinator/{coordinator.key_secret,agents/} and node-<i>/{node.key_secret,
+#   coordinator.key}, as docker/simulate-cluster.sh makes them with zcl keygen),
 #   ZCL_FAULT_NODE_<i> (an agent --fault KIND for node-<i>).
 version: "2.4"
 
@@ -53,6 +55,7 @@ services:
     volumes:
       - ./cluster.yaml:/etc/zcl/cluster.yaml:ro
       - \${ZCL_SSH_DIR:-./ssh}/coordinator:/etc/zcl/ssh:ro
+      - \${ZCL_CURVE_DIR:-./curve}/coordinator:/etc/zcl/curve:ro
     healthcheck:
       test: ["CMD", "test", "-r", "/etc/zcl/cluster.yaml"]
       interval: 3s
@@ -107,6 +110,7 @@ EOF
       io.zcl.leaf: $leaf
     volumes:
       - \${ZCL_SSH_DIR:-./ssh}/node:/etc/zcl/ssh:ro
+      - \${ZCL_CURVE_DIR:-./curve}/node-$i:/etc/zcl/curve:ro
     healthcheck:
       test: ["CMD-SHELL", "pgrep -f 'zcl[.]jar agent' >/dev/null && { [ ! -s /etc/zcl/ssh/authorized_keys ] || pgrep -x sshd >/dev/null; }"]
       interval: 3s

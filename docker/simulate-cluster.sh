@@ -59,6 +59,7 @@ fi
 project="${ZCL_COMPOSE_PROJECT:-zcl-sim}"
 work="$here/target/cluster-$nodes"
 ssh_dir="$here/target/ssh"
+curve_dir="$here/target/curve"
 logs="$here/target/logs"
 t0=$SECONDS
 
@@ -73,6 +74,7 @@ for f in "${faults[@]+"${faults[@]}"}"; do
   export "ZCL_FAULT_NODE_${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
 done
 export ZCL_NET_PROFILE="$profile" ZCL_TIME_SCALE="$time_scale" ZCL_SSH_DIR="$ssh_dir" ZCL_IMAGE="${ZCL_IMAGE:-zcl:local}"
+export ZCL_CURVE_DIR="$curve_dir"
 
 step "prerequisites"
 missing=()
@@ -105,6 +107,7 @@ if [[ ! -s "$ssh_dir/coordinator/id_ecdsa" ]]; then
     ssh-keygen -q -t ecdsa -N "" -C zcl-node -f /keys/node/ssh_host_ecdsa_key
     cp /keys/coordinator/id_ecdsa.pub /keys/node/authorized_keys'
 fi
+"$here/gen-keys.sh" --nodes "$nodes" --out "$curve_dir" >/dev/null
 host_key="$(cut -d' ' -f1,2 "$ssh_dir/node/ssh_host_ecdsa_key.pub")"
 for ((i = 1; i <= nodes; i++)); do echo "node-$i $host_key"; done >"$ssh_dir/coordinator/known_hosts"
 "$here/gen-cluster.sh" --nodes "$nodes" --leaf-size "$leaf_size" --out "$work" 2>/dev/null
@@ -168,7 +171,8 @@ start_run() {
   run_pid=$!
   bg_pids+=("$run_pid")
 }
-start_run zmq --bind 'tcp://*:5555' --events 'tcp://*:5560'
+start_run zmq --bind 'tcp://*:5555' --curve-secret /etc/zcl/curve/coordinator.key_secret --allow-keys /etc/zcl/curve/agents \
+  --events 'tcp://*:5560'
 compose_up "${node_services[@]}" monitor
 wait_healthy 120 $((nodes + 1))
 say "up and healthy in $((SECONDS - up_start)) s"

@@ -6,12 +6,14 @@ import io.zcl.runner.local.LocalNodeExecutor;
 import io.zcl.runner.local.LocalOperationalContext;
 import io.zcl.runner.perftools.EmulationEnv;
 import io.zcl.runner.perftools.Fault;
+import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.NodeAgent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.zeromq.ZContext;
 
 /**
@@ -50,6 +52,12 @@ public final class InProcessAgents implements AutoCloseable {
      * @param heartbeatMs agents' heartbeat until the coordinator's WELCOME says otherwise
      */
     public InProcessAgents(ClusterDescriptor cluster, String coordinator, NodeSetup setup, int heartbeatMs, int liveness) {
+        this(cluster, coordinator, setup, heartbeatMs, liveness, null);
+    }
+
+    /** @param curve each node's CURVE client settings, or null for plaintext */
+    public InProcessAgents(ClusterDescriptor cluster, String coordinator, NodeSetup setup, int heartbeatMs, int liveness,
+                           Function<String, Curve.Client> curve) {
         for (String nodeId : cluster.nodeIds()) {
             SystemConfiguration system = cluster.system(nodeId);
             LocalNodeExecutor executor = new LocalNodeExecutor(nodeId, setup.env(nodeId, system), setup.toolsDir(),
@@ -58,7 +66,8 @@ public final class InProcessAgents implements AutoCloseable {
             executors.add(executor);
             NodeAgent.Settings settings = NodeAgent.Settings.defaults(coordinator, nodeId, system)
                     .withHeartbeat(heartbeatMs, liveness).withBackoff(100, 2000);
-            agents.add(new NodeAgent(settings, executor, ctx, System::currentTimeMillis).start());
+            agents.add(new NodeAgent(settings, executor, ctx, System::currentTimeMillis)
+                    .withCurve(curve == null ? null : curve.apply(nodeId)).start());
         }
     }
 

@@ -19,6 +19,9 @@ import io.zcl.runner.plan.PlanRunner;
 import io.zcl.runner.plan.SummaryReport;
 import io.zcl.runner.run.ProgressListener;
 import io.zcl.runner.zmq.CoordinatorListener;
+import io.zcl.runner.zmq.Curve;
+import io.zcl.runner.zmq.CurveKeys;
+import io.zcl.runner.zmq.KeyAllowList;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import io.zcl.runner.zmq.ZmqOperationalContext;
 import java.io.IOException;
@@ -31,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -77,7 +81,7 @@ public final class Simulation {
     }
 
     public static Outcome run(Settings s, ProgressListener progress) {
-        return run(s, progress, null);
+        return run(s, progress, null, true);
     }
 
     /**
@@ -85,6 +89,19 @@ public final class Simulation {
      * null): the cluster, the coordinator's node and command events, progress, results, journal lag.
      */
     public static Outcome run(Settings s, ProgressListener progress, EventPublisher events) {
+        return run(s, progress, events, true);
+    }
+
+    public static Outcome run(Settings s, ProgressListener progress, boolean curve) {
+        return run(s, progress, null, curve);
+    }
+
+    /**
+     * @param events published to when not null (see {@link #run(Settings, ProgressListener, EventPublisher)})
+     * @param curve  with the zmq transport: CURVE between coordinator and agents, with key pairs
+     *               made for this run and kept in memory (false: plaintext, loopback only)
+     */
+    public static Outcome run(Settings s, ProgressListener progress, EventPublisher events, boolean curve) {
         ClusterDescriptor cluster = ClusterDescriptor.simulated(s.nodes(), s.leaves());
         for (String node : s.faults().keySet()) {
             if (!cluster.nodeIds().contains(node)) {
@@ -134,7 +151,7 @@ public final class Simulation {
                     result = PlanRunner.run(ctx, s.plan(), options);
                 }
             } else {
-                result = runOverZmq(s, cluster, setup, journal, options, events);
+                result = runOverZmq(s, cluster, setup, journal, options, events, curve);
             }
             if (events != null) {
                 events.runFinished();
@@ -150,9 +167,18 @@ public final class Simulation {
     }
 
     private static PlanRunner.Result runOverZmq(Settings s, ClusterDescriptor cluster, InProcessAgents.NodeSetup setup,
-                                                JournalWriter journal, PlanRunner.Options options, EventPublisher events) {
+                                                JournalWriter journal, PlanRunner.Options options, EventPublisher events,
+                                                boolean curve) {
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*",
                 s.heartbeatMs(), s.liveness(), 10_000));
+        Function<String, Curve.Client> agentKeys = null;
+        if (curve) {
+            CurveKeys server = CurveKeys.generate();
+            Map<String, CurveKeys> keys = new LinkedHashMap<>();
+            cluster.nodeIds().forEach(id -> keys.put(id, CurveKeys.generate()));
+            coordinator.secure(new Curve.Server(server, KeyAllowList.of(keys.values())));
+            agentKeys = id -> new Curve.Client(keys.get(id), server.publicOnly());
+        }
         if (events != null) {
             events.attach(coordinator);
         }
@@ -160,7 +186,8 @@ public final class Simulation {
         coordinator.addListener(journalNodeEvents(journal, planRunning));
         try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator, journal)) {
             String endpoint = coordinator.start();
-            try (InProcessAgents agents = new InProcessAgents(cluster, endpoint, setup, s.heartbeatMs(), s.liveness())) {
+            try (InProcessAgents agents = new InProcessAgents(cluster, endpoint, setup, s.heartbeatMs(), s.liveness(),
+                    agentKeys)) {
                 Set<String> missing = coordinator.awaitNodes(cluster.nodeIds(), Duration.ofSeconds(30));
                 if (!missing.isEmpty()) {
                     throw new IllegalStateException("agents did not connect within 30 s: " + missing);

@@ -133,6 +133,10 @@ public final class NodeAgent implements AutoCloseable {
     private volatile String rejection;
     private volatile boolean sessionUp;
     private Thread thread;
+    private volatile Curve.Client curve;
+    private volatile String handshakeFailure;
+    private final AtomicLong handshakeFailures = new AtomicLong();
+    private HandshakeWatch watch;
 
     private ZMQ.Socket socket;
     private Liveness liveness;
@@ -158,6 +162,22 @@ public final class NodeAgent implements AutoCloseable {
         this.backoff = new Backoff(settings.backoffInitialMs(), settings.backoffMaxMs(),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.heartbeatMs = settings.heartbeatMs();
+    }
+
+    /** Talk CURVE to the coordinator: our key pair, and the coordinator's public key pinned. Before start(). */
+    public NodeAgent withCurve(Curve.Client client) {
+        this.curve = client;
+        return this;
+    }
+
+    /** Why the last handshake with the coordinator failed (refused key, wrong coordinator key), or null. */
+    public String handshakeFailure() {
+        return handshakeFailure;
+    }
+
+    /** Handshakes with the coordinator that failed since start. */
+    public long handshakeFailures() {
+        return handshakeFailures.get();
     }
 
     /** Starts the agent's I/O thread. */
@@ -218,8 +238,9 @@ public final class NodeAgent implements AutoCloseable {
                 String why;
                 try {
                     connect();
-                    runSession();
-                    why = "silent for " + liveness.silenceMs(clock.getAsLong()) + " ms";
+                    String failed = runSession();
+                    why = failed != null ? "refused the handshake: " + failed
+                            : "silent for " + liveness.silenceMs(clock.getAsLong()) + " ms";
                 } catch (org.zeromq.ZMQException e) {
                     // e.g. a host name that does not resolve yet (a container still starting): retry
                     why = "not reachable (" + e.getMessage() + ")";
@@ -251,6 +272,10 @@ public final class NodeAgent implements AutoCloseable {
         socket.setLinger(0);
         socket.setMaxMsgSize(Protocol.MAX_FRAME_BYTES);
         socket.setSndHWM(OUTBOX_CAPACITY);
+        if (curve != null) {
+            curve.secure(socket);
+        }
+        watch = new HandshakeWatch(ctx, socket, curve != null);
         socket.connect(settings.coordinator());
         state = State.CONNECTING;
         sessionUp = false;
@@ -271,23 +296,29 @@ public final class NodeAgent implements AutoCloseable {
         return Message.of(Cmd.HELLO, f);
     }
 
-    /** One connection's life: returns when the coordinator is declared dead or the agent stops. */
-    private void runSession() {
-        try (ZMQ.Poller poller = ctx.createPoller(2)) {
+    /**
+     * One connection's life: returns when the coordinator is declared dead or the agent stops
+     * (null), or why the handshake failed.
+     */
+    private String runSession() {
+        String failed;
+        try (ZMQ.Poller poller = ctx.createPoller(3)) {
             int sockIdx = poller.register(socket, ZMQ.Poller.POLLIN);
             int wakeIdx = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
-            pollUntilDeadOrStopped(poller, sockIdx, wakeIdx);
+            int watchIdx = poller.register(watch.events(), ZMQ.Poller.POLLIN);
+            failed = pollUntilDeadOrStopped(poller, sockIdx, wakeIdx, watchIdx);
         }
         if (sessionUp) {
             send(Message.of(Cmd.BYE, Map.of(Field.REASON, "agent stopping")));
         }
+        return failed;
     }
 
-    private void pollUntilDeadOrStopped(ZMQ.Poller poller, int sockIdx, int wakeIdx) {
+    private String pollUntilDeadOrStopped(ZMQ.Poller poller, int sockIdx, int wakeIdx, int watchIdx) {
         while (running0) {
             long now = clock.getAsLong();
             if (liveness.isDead(now)) {
-                return;
+                return null;
             }
             if (liveness.heartbeatDue(now)) {
                 send(Message.of(Cmd.HEARTBEAT));
@@ -298,11 +329,22 @@ public final class NodeAgent implements AutoCloseable {
             if (poller.pollin(wakeIdx)) {
                 wakeup.drain();
             }
+            if (poller.pollin(watchIdx)) {
+                String failed = watch.check();
+                if (failed != null) {
+                    handshakeFailure = failed;
+                    handshakeFailures.incrementAndGet();
+                    LOG.error("{}: handshake with coordinator {} failed: {}", settings.nodeId(), settings.coordinator(),
+                            failed);
+                    return failed;
+                }
+            }
             if (poller.pollin(sockIdx)) {
                 receiveAll();
             }
             flushOutbox();
         }
+        return null;
     }
 
     /** Reads at most one batch so heartbeats and the outbox still get their turn under a flood. */
@@ -311,11 +353,13 @@ public final class NodeAgent implements AutoCloseable {
         int budget = 256;
         while (budget-- > 0 && (msg = ZMsg.recvMsg(socket, ZMQ.DONTWAIT)) != null) {
             liveness.heard(clock.getAsLong());
+            watch.heard();
             try {
                 handle(Message.parse(msg));
             } catch (ProtocolException e) {
                 errors.record(LOG, "coordinator (at " + settings.nodeId() + ")", e.code(), e.getMessage());
                 send(Message.error(e.code(), e.getMessage()));
+                resync();
             } catch (RuntimeException e) {
                 // A handler bug must not stop the agent: its node would be lost for good.
                 errors.recordInternal(LOG, "coordinator (at " + settings.nodeId() + ")", e);
@@ -340,6 +384,7 @@ public final class NodeAgent implements AutoCloseable {
                 liveness = new Liveness(hb, lv, clock.getAsLong());
                 backoff.reset();
                 sessionUp = true;
+                handshakeFailure = null;
                 state = State.READY;
                 // Results the coordinator has not acknowledged go again; it de-duplicates by cmd id.
                 unacked.values().forEach(this::send);
@@ -362,6 +407,8 @@ public final class NodeAgent implements AutoCloseable {
                     rejection = b.optString(Field.REASON, "refused");
                     LOG.info("{}: coordinator refused this agent: {}", settings.nodeId(), rejection);
                     running0 = false;
+                } else if (sessionUp && code.startsWith("BAD_")) {
+                    resync(); // the coordinator could not read something we sent: it may have been a RESULT
                 } else if (ErrorCode.HELLO_REQUIRED.name().equals(code)) {
                     // The coordinator restarted and forgot us: introduce ourselves again.
                     sessionUp = false;
@@ -371,6 +418,20 @@ public final class NodeAgent implements AutoCloseable {
             }
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND,
                     m.cmd() + " is sent by agents, not to them");
+        }
+    }
+
+    /**
+     * A message that arrived broken was lost (JeroMQ 0.6.0's CURVE can hand a raw MESSAGE frame to
+     * the application under backpressure, jeromq issue #1009). A HELLO on the live session
+     * resynchronises: it lists what runs and what is unacked, so the coordinator sends again any
+     * RUN we never got, and its WELCOME makes us send every unacked RESULT again. Both sides
+     * de-duplicate by command id, so a resync costs a few messages and loses nothing.
+     */
+    private void resync() {
+        if (sessionUp) {
+            LOG.info("{}: resynchronising with the coordinator after a broken message", settings.nodeId());
+            send(hello());
         }
     }
 
@@ -549,6 +610,10 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void closeSocket() {
+        if (watch != null) {
+            watch.close();
+            watch = null;
+        }
         if (socket != null) {
             ctx.destroySocket(socket);
             socket = null;

@@ -175,6 +175,8 @@ public final class ZmqCoordinator implements AutoCloseable {
     private volatile RuntimeException startFailure;
     private ZMQ.Socket router;
     private Thread thread;
+    private volatile Curve.Server curve;
+    private volatile ZapAuthenticator.Registration zap;
 
     public ZmqCoordinator(Settings settings) {
         this(settings, null, System::currentTimeMillis);
@@ -257,6 +259,37 @@ public final class ZmqCoordinator implements AutoCloseable {
     /** RESULTs received but not yet acknowledged ({@link #ackAfterHandover()} mode). */
     public int awaitingAck() {
         return awaitingAckCount;
+    }
+
+    /**
+     * Accept only CURVE agents whose public key is in the server's allow-list. Before start().
+     * The same {@link Curve.Server#secure} sets up any other server socket (the event stream).
+     */
+    public ZmqCoordinator secure(Curve.Server server) {
+        this.curve = server;
+        return this;
+    }
+
+    /** The CURVE settings, or null when the coordinator speaks plaintext. */
+    public Curve.Server curve() {
+        return curve;
+    }
+
+    /** CURVE handshakes refused (unknown key or not CURVE); 0 without CURVE. */
+    public long handshakesRefused() {
+        ZapAuthenticator.Registration r = zap;
+        return r == null ? 0 : r.refused();
+    }
+
+    /** CURVE handshakes accepted; 0 without CURVE. */
+    public long handshakesAccepted() {
+        ZapAuthenticator.Registration r = zap;
+        return r == null ? 0 : r.accepted();
+    }
+
+    /** The ZContext the coordinator's sockets live in (a CURVE server socket must share its ZAP handler). */
+    public ZContext context() {
+        return ctx;
     }
 
     public ZmqCoordinator addListener(CoordinatorListener listener) {
@@ -398,9 +431,16 @@ public final class ZmqCoordinator implements AutoCloseable {
             router.setMaxMsgSize(Protocol.MAX_FRAME_BYTES);
             router.setRcvHWM(100_000);
             router.setSndHWM(100_000);
+            if (curve != null) {
+                zap = curve.secure(ctx, router, "agent");
+            }
             router.bind(settings.bind());
             endpoint = router.getLastEndpoint();
         } catch (RuntimeException e) {
+            if (zap != null) {
+                ctx.destroySocket(router);
+                zap.close();
+            }
             startFailure = new IllegalStateException("cannot bind " + settings.bind() + ": " + e.getMessage(), e);
             started.countDown();
             stopped.countDown();
@@ -428,6 +468,9 @@ public final class ZmqCoordinator implements AutoCloseable {
         } finally {
             new ArrayList<>(pending.values()).forEach(p -> complete(p, lost(p, "coordinator stopped")));
             ctx.destroySocket(router);
+            if (zap != null) {
+                zap.close(); // only now: with no ZAP handler JeroMQ would admit any key
+            }
             wakeup.close();
             if (ownsContext) {
                 ctx.close();

@@ -133,6 +133,11 @@ class NetworkProfileTest {
                 .withEnv(Map.of("ZCL_NODE_ID", alias,
                         "ZCL_JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"))
                 .withCopyToContainer(Transferable.of(authorizedKey), "/etc/zcl/ssh/authorized_keys")
+                // Keys, so the agent starts (it refuses a non-loopback coordinator without them).
+                .withCopyToContainer(ZclCluster.keyFile(io.zcl.runner.zmq.CurveKeys.generate(), alias, true),
+                        ZclCluster.CURVE_DIR + "/node.key_secret")
+                .withCopyToContainer(ZclCluster.keyFile(io.zcl.runner.zmq.CurveKeys.generate(), "coordinator", false),
+                        ZclCluster.CURVE_DIR + "/coordinator.key")
                 .withCommand("zcl-node")
                 .waitingFor(Wait.forLogMessage(".*zcl agent " + alias + ": connecting to .*\\n", 1)
                         .withStartupTimeout(Duration.ofSeconds(90)));

@@ -5,6 +5,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
 import io.zcl.runner.journal.JournalContents;
 import io.zcl.runner.journal.JournalReader;
+import io.zcl.runner.zmq.CurveKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,11 @@ final class ZclCluster implements Startable {
 
     private static final Path GEN_CLUSTER = Path.of("..", "gen-cluster.sh");
     private static final String SSH_DIR = "/etc/zcl/ssh";
+    /** Where zcl-node looks for node.key_secret and coordinator.key; the coordinator's keys too. */
+    static final String CURVE_DIR = "/etc/zcl/curve";
+    /** The coordinator's CURVE options, matching the files copied in by start(). */
+    static final List<String> CURVE_RUN_ARGS = List.of("--curve-secret", CURVE_DIR + "/coordinator.key_secret",
+            "--allow-keys", CURVE_DIR + "/agents");
 
     private final int nodeCount;
     private final double timeScale;
@@ -84,6 +90,15 @@ final class ZclCluster implements Startable {
                 .withEnv("ZCL_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC")
                 .withCopyToContainer(Transferable.of(clusterYaml), "/etc/zcl/cluster.yaml")
                 .withCommand("sleep", "infinity");
+        // CURVE: the coordinator's key pair, and one per node whose public half is allow-listed.
+        CurveKeys coordinatorKeys = CurveKeys.generate();
+        coordinator.withCopyToContainer(keyFile(coordinatorKeys, "coordinator", true), CURVE_DIR + "/coordinator.key_secret");
+        List<CurveKeys> nodeKeys = new ArrayList<>();
+        for (int i = 1; i <= nodeCount; i++) {
+            CurveKeys k = CurveKeys.generate();
+            nodeKeys.add(k);
+            coordinator.withCopyToContainer(keyFile(k, nodeId(i), false), CURVE_DIR + "/agents/" + nodeId(i) + ".key");
+        }
         coordinator.start();
         exec(coordinator, "sh", "-c", "mkdir -p " + SSH_DIR + " && ssh-keygen -q -t ecdsa -N '' -C zcl-coordinator -f "
                 + SSH_DIR + "/id_ecdsa");
@@ -104,6 +119,8 @@ final class ZclCluster implements Startable {
                             "ZCL_TIME_SCALE", Double.toString(timeScale),
                             "ZCL_JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"))
                     .withCopyToContainer(Transferable.of(userKey), SSH_DIR + "/authorized_keys")
+                    .withCopyToContainer(keyFile(nodeKeys.get(i - 1), id, true), CURVE_DIR + "/node.key_secret")
+                    .withCopyToContainer(keyFile(coordinatorKeys, "coordinator", false), CURVE_DIR + "/coordinator.key")
                     .withCommand("zcl-node")
                     .waitingFor(Wait.forLogMessage(".*zcl agent " + id + ": connecting to .*\\n", 1)
                             .withStartupTimeout(Duration.ofSeconds(90))));
@@ -133,6 +150,25 @@ final class ZclCluster implements Startable {
         }
         if (network != null) {
             network.close();
+        }
+    }
+
+    /** A key file as zcl keygen writes it: the secret one (mode 0600) or the public one. */
+    static Transferable keyFile(CurveKeys keys, String name, boolean secret) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("zcl-keys-");
+            Path file = keys.save(dir, name);
+            if (!secret) {
+                file = dir.resolve(name + CurveKeys.PUBLIC_SUFFIX);
+            }
+            return Transferable.of(Files.readAllBytes(file), secret ? 0600 : 0644);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                io.zcl.runner.sim.TempDirs.deleteTree(dir);
+            }
         }
     }
 
@@ -171,12 +207,14 @@ final class ZclCluster implements Startable {
 
     ZclRun runOverZmq(String runsDir, String... args) {
         List<String> argv = new ArrayList<>(List.of("--bind", "tcp://*:5555"));
+        argv.addAll(CURVE_RUN_ARGS);
         argv.addAll(List.of(args));
         return run(runsDir, argv.toArray(String[]::new));
     }
 
     CompletableFuture<ZclRun> startRunOverZmq(String runsDir, String... args) {
         List<String> argv = new ArrayList<>(List.of("--bind", "tcp://*:5555"));
+        argv.addAll(CURVE_RUN_ARGS);
         argv.addAll(List.of(args));
         return startRun(runsDir, argv.toArray(String[]::new));
     }

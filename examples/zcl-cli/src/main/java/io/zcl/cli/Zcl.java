@@ -17,8 +17,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "zcl 0.1.0",
         description = "zmq-cluster-learning: learn ZeroMQ for cluster coordination, then run a cluster with it.",
-        subcommands = {SimulateCommand.class, RunCommand.class, BenchCommand.class, SoakCommand.class, AgentCommand.class, ExampleCommand.class,
-                MonitorCommand.class,
+        subcommands = {SimulateCommand.class, RunCommand.class, BenchCommand.class, SoakCommand.class, AgentCommand.class,
+                KeygenCommand.class, ExampleCommand.class, MonitorCommand.class,
                 CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class Zcl implements Runnable {

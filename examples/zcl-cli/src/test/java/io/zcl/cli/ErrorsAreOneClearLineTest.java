@@ -66,7 +66,7 @@ class ErrorsAreOneClearLineTest {
     @Test
     void anUnreachableCoordinatorEndsTheAgentWithExit3() {
         long t0 = System.nanoTime();
-        Run run = zcl("agent", "--coordinator", "tcp://127.0.0.1:1", "--node-id", "node-1", "--connect-timeout", "1s",
+        Run run = zcl("agent", "--coordinator", "tcp://127.0.0.1:1", "--insecure", "--node-id", "node-1", "--connect-timeout", "1s",
                 "--heartbeat-ms", "200");
         assertThat(run.exit()).isEqualTo(3);
         assertThat(run.err()).contains("zcl agent: coordinator tcp://127.0.0.1:1 did not answer within 1s");
@@ -78,9 +78,10 @@ class ErrorsAreOneClearLineTest {
         try (ZmqCoordinator coordinator = new ZmqCoordinator(ZmqCoordinator.Settings.defaults("tcp://127.0.0.1:*"))
                 .restrictToNodes(Set.of("node-1", "node-2"))) {
             String endpoint = coordinator.start();
-            Run run = zcl("agent", "--coordinator", endpoint, "--node-id", "node-9", "--connect-timeout", "20s");
+            Run run = zcl("agent", "--coordinator", endpoint, "--insecure", "--node-id", "node-9", "--connect-timeout", "20s");
             assertThat(run.exit()).isEqualTo(4);
-            assertThat(run.err().strip()).isEqualTo("zcl agent: coordinator " + endpoint
+            assertThat(run.err().strip().lines()).first().asString().startsWith("zcl agent: WARNING: --insecure");
+            assertThat(run.err().strip().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("zcl agent: coordinator " + endpoint
                     + " refused node-9: node 'node-9' is not in this cluster");
         }
     }

@@ -27,13 +27,16 @@ final class AutoRun {
     private AutoRun() {
     }
 
-    static int run(RunCommand c, ClusterDescriptor cluster, Plan plan) throws Exception {
+    static int run(RunCommand c, ClusterDescriptor cluster, Plan plan, io.zcl.runner.zmq.Curve.Server curve) throws Exception {
         var err = c.spec.commandLine().getErr();
         SshSettings sshSettings = SshSettings.defaults(c.user, c.identity, c.knownHosts)
                 .withHostKeyPolicy(c.acceptNew ? SshSettings.HostKeyPolicy.ACCEPT_NEW : SshSettings.HostKeyPolicy.STRICT);
         RunDirectory run = RunDirectory.create(c.runsDir);
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(c.bind, c.heartbeatMs, c.liveness, 10_000))
                 .restrictToNodes(Set.copyOf(cluster.nodeIds()));
+        if (curve != null) {
+            coordinator.secure(curve);
+        }
         AtomicBoolean active = new AtomicBoolean(true);
         var journal = JsonlJournalWriter.open(run.journal());
         coordinator.addListener(Simulation.journalNodeEvents(journal, active));

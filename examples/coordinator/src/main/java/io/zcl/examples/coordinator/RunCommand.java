@@ -12,6 +12,10 @@ import io.zcl.runner.plan.SummaryReport;
 import io.zcl.runner.sim.Simulation;
 import io.zcl.runner.ssh.SshOperationalContext;
 import io.zcl.runner.ssh.SshSettings;
+import io.zcl.runner.zmq.Curve;
+import io.zcl.runner.zmq.CurveKeys;
+import io.zcl.runner.zmq.KeyAllowList;
+import io.zcl.runner.zmq.TransportSecurity;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import io.zcl.runner.zmq.ZmqOperationalContext;
 import java.nio.file.Files;
@@ -35,7 +39,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Coordinate a run on agents started elsewhere (./zcl agent on each node).",
-                "Example: ./zcl run --cluster cluster.yaml --plan plan.yaml --bind tcp://*:5555"})
+                "Example: ./zcl run --cluster cluster.yaml --plan plan.yaml --bind tcp://*:5555 "
+                        + "--curve-secret keys/coordinator.key_secret --allow-keys keys/agents"})
 public final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -99,6 +104,18 @@ public final class RunCommand implements Callable<Integer> {
             + "sight and add them to known_hosts (a changed key is always refused)")
     boolean acceptNew;
 
+    @Option(names = "--curve-secret", paramLabel = "FILE", description = "with --transport zmq: the coordinator's "
+            + "secret key (NAME.key_secret from ./zcl keygen); agents pin the matching NAME.key")
+    Path curveSecret;
+
+    @Option(names = "--allow-keys", paramLabel = "DIR", description = "with --curve-secret: folder of the agents' "
+            + "public keys (NAME.key); re-read when it changes, so keys rotate without a restart")
+    Path allowKeys;
+
+    @Option(names = "--insecure", description = "plaintext ZCR1, loopback binds only (a demo on one machine); "
+            + "prints a warning")
+    boolean insecure;
+
     @Override
     public Integer call() throws Exception {
         Resume.Prior prior = resumeDir == null ? null : Resume.prior(resumeDir);
@@ -115,15 +132,12 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--wait-s, --heartbeat-ms and --liveness must be positive");
         }
         var err = spec.commandLine().getErr();
-        if (!transport.equals("ssh") && !isLoopback(bind)) {
-            err.println("zcl run: warning: ZCR1 traffic on " + bind + " is neither authenticated nor encrypted; "
-                    + "use it only on a network you trust");
-        }
+        Curve.Server curve = transport.equals("ssh") ? null : curveSettings(err);
         if (transport.equals("ssh")) {
             return runOverSsh(cluster, plan, prior);
         }
         if (transport.equals("auto")) {
-            return AutoRun.run(this, cluster, plan);
+            return AutoRun.run(this, cluster, plan, curve);
         }
         if (!transport.equals("zmq")) {
             throw new IllegalArgumentException("--transport must be zmq, ssh or auto, got '" + transport + "'");
@@ -131,6 +145,9 @@ public final class RunCommand implements Callable<Integer> {
         RunDirectory run = prior == null ? RunDirectory.create(runsDir) : prior.run();
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(bind, heartbeatMs, liveness, 10_000))
                 .restrictToNodes(Set.copyOf(cluster.nodeIds()));
+        if (curve != null) {
+            coordinator.secure(curve);
+        }
         AtomicBoolean active = new AtomicBoolean(true);
         var journal = JsonlJournalWriter.open(run.journal());
         Resume.State resumed = Resume.state(prior, journal, err);
@@ -145,14 +162,19 @@ public final class RunCommand implements Callable<Integer> {
                 events.attach(coordinator);
             }
             String endpoint = coordinator.start();
-            err.printf("zcl run: coordinator on %s; waiting up to %d s for %d agents%n", endpoint, waitS,
-                    cluster.nodes().size());
+            err.printf("zcl run: coordinator on %s (%s); waiting up to %d s for %d agents%n", endpoint,
+                    curve == null ? "plaintext" : "CURVE, public key " + curve.keys().publicKey() + ", "
+                            + curve.allowed().size() + " agent keys allowed", waitS, cluster.nodes().size());
             err.flush();
             Set<String> missing = coordinator.awaitNodes(cluster.nodeIds(), Duration.ofSeconds(waitS));
             if (!missing.isEmpty()) {
                 err.printf("zcl run: %d of %d agents did not connect within %d s: %s (start each with "
-                                + "./zcl agent --coordinator tcp://THIS_HOST:PORT --node-id ID)%n",
+                                + "./zcl agent --coordinator tcp://THIS_HOST:PORT --node-id ID and its keys)%n",
                         missing.size(), cluster.nodes().size(), waitS, String.join(", ", new TreeSet<>(missing)));
+                if (coordinator.handshakesRefused() > 0) {
+                    err.printf("zcl run: %d CURVE handshakes were refused: an agent's key is not in %s, or an agent "
+                            + "speaks plaintext (the log above names the keys)%n", coordinator.handshakesRefused(), allowKeys);
+                }
                 return 3;
             }
             Map<String, String> header = new LinkedHashMap<>();
@@ -214,7 +236,19 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     static boolean isLoopback(String endpoint) {
-        return endpoint.startsWith("tcp://127.") || endpoint.startsWith("tcp://localhost:")
-                || endpoint.startsWith("tcp://[::1]:") || endpoint.startsWith("ipc://") || endpoint.startsWith("inproc://");
+        return TransportSecurity.isLoopback(endpoint);
+    }
+
+    /** CURVE settings from --curve-secret and --allow-keys, or null for --insecure on loopback. */
+    Curve.Server curveSettings(java.io.PrintWriter err) throws java.io.IOException {
+        if ((curveSecret == null) != (allowKeys == null)) {
+            throw new IllegalArgumentException("--curve-secret and --allow-keys go together");
+        }
+        String warning = TransportSecurity.check(bind, curveSecret != null, insecure, "--curve-secret FILE --allow-keys DIR");
+        if (warning != null) {
+            err.println("zcl run: " + warning);
+            return null;
+        }
+        return new Curve.Server(CurveKeys.loadSecret(curveSecret), KeyAllowList.folder(allowKeys));
     }
 }

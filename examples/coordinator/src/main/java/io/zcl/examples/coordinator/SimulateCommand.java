@@ -80,6 +80,10 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "with --monitor: keep serving the dashboard this long after the run (default ${DEFAULT-VALUE})")
     int holdSeconds;
 
+    @Option(names = "--insecure", description = "with --transport zmq: plaintext instead of CURVE with key pairs "
+            + "made for the run (everything stays on loopback either way)")
+    boolean insecure;
+
     @Override
     public Integer call() {
         if (nodes < 1 || leaves < 1 || leaves > nodes) {
@@ -104,16 +108,17 @@ public final class SimulateCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         if (!quiet) {
-            err.printf("zcl simulate: %d nodes on %d leaves over %s, %d plan steps%s%n", nodes, leaves, transport,
+            err.printf("zcl simulate: %d nodes on %d leaves over %s%s, %d plan steps%s%n", nodes, leaves, transport,
+                    transport.equals("zmq") ? (insecure ? " (plaintext, --insecure)" : " (CURVE)") : "",
                     plan.steps().size(), parsed.isEmpty() ? "" : ", faults " + parsed.keySet());
             err.flush();
         }
         ProgressBar bar = new ProgressBar(err, System.console() != null);
         Simulation.Outcome outcome;
         if (monitor) {
-            outcome = SimulationMonitor.run(settings, quiet ? null : bar, eventsBind, monitorHttp, holdSeconds, err);
+            outcome = SimulationMonitor.run(settings, quiet ? null : bar, eventsBind, monitorHttp, holdSeconds, !insecure, err);
         } else {
-            outcome = Simulation.run(settings, quiet ? null : bar);
+            outcome = Simulation.run(settings, quiet ? null : bar, !insecure);
         }
         bar.finish();
         out.println(outcome.summary());

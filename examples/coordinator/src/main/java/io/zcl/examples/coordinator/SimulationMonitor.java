@@ -15,7 +15,7 @@ final class SimulationMonitor {
     }
 
     static Simulation.Outcome run(Simulation.Settings settings, ProgressListener progress, String eventsBind,
-                                  String http, int holdSeconds, PrintWriter err) {
+                                  String http, int holdSeconds, boolean curve, PrintWriter err) {
         if (holdSeconds < 0) {
             throw new IllegalArgumentException("--hold-seconds must be >= 0, got " + holdSeconds);
         }
@@ -25,7 +25,7 @@ final class SimulationMonitor {
             try (Monitor monitor = new Monitor(endpoint, address, Path.of("docs/bench"), socket -> { }).start()) {
                 err.println("dashboard: " + monitor.url() + "  (events: " + endpoint + ", metrics: " + monitor.url() + "metrics)");
                 err.flush();
-                Simulation.Outcome outcome = Simulation.run(settings, progress, events);
+                Simulation.Outcome outcome = Simulation.run(settings, progress, events, curve);
                 if (holdSeconds > 0) {
                     err.println("run finished; the dashboard stays up for " + holdSeconds + " s");
                     err.flush();

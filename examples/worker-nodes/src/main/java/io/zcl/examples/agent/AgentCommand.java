@@ -8,7 +8,10 @@ import io.zcl.runner.perftools.EmulatedTools;
 import io.zcl.runner.perftools.EmulationEnv;
 import io.zcl.runner.perftools.Fault;
 import io.zcl.runner.sim.InProcessAgents;
+import io.zcl.runner.zmq.Curve;
+import io.zcl.runner.zmq.CurveKeys;
 import io.zcl.runner.zmq.NodeAgent;
+import io.zcl.runner.zmq.TransportSecurity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "agent", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Run the node agent: connect to a coordinator and run the commands it sends.",
-                "Example: ./zcl agent --coordinator tcp://10.0.0.1:5555 --node-id node-3"})
+                "Example: ./zcl agent --coordinator tcp://10.0.0.1:5555 --node-id node-3 "
+                        + "--curve-secret keys/node-3.key_secret --coordinator-key keys/coordinator.key"})
 public final class AgentCommand implements Callable<Integer> {
 
     @Spec
@@ -72,6 +76,18 @@ public final class AgentCommand implements Callable<Integer> {
                     + "(e.g. 30s, 2m; 0 = keep trying forever; later disconnects always retry) (default ${DEFAULT-VALUE})")
     String connectTimeout;
 
+    @Option(names = "--curve-secret", paramLabel = "FILE", description = "this agent's secret key "
+            + "(NAME.key_secret from ./zcl keygen); the coordinator's --allow-keys folder holds the matching NAME.key")
+    Path curveSecret;
+
+    @Option(names = "--coordinator-key", paramLabel = "FILE", description = "the coordinator's public key "
+            + "(its NAME.key): an endpoint without the matching secret is refused")
+    Path coordinatorKey;
+
+    @Option(names = "--insecure", description = "plaintext ZCR1, loopback coordinators only (a demo on one "
+            + "machine); prints a warning")
+    boolean insecure;
+
     @Override
     public Integer call() throws Exception {
         Duration giveUp = Durations.parse(connectTimeout, "--connect-timeout");
@@ -84,6 +100,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (fault != null && !emulate) {
             throw new IllegalArgumentException("--fault needs --emulate");
         }
+        Curve.Client curve = curveSettings();
         Fault parsedFault = Fault.parse(fault);
         SystemConfiguration system = emulate ? SystemProfiles.h100(nodeId) : SystemProbe.probe();
 
@@ -99,10 +116,12 @@ public final class AgentCommand implements Callable<Integer> {
                 .withCaptureLimitBytes(InProcessAgents.CAPTURE_LIMIT_BYTES).withMaxConcurrentCommands(maxConcurrent));
              NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(coordinator, nodeId, system)
                      .withHeartbeat(heartbeatMs, liveness)
-                     .withAllowedExecutables(allow == null ? null : new LinkedHashSet<>(allow)), executor)) {
+                     .withAllowedExecutables(allow == null ? null : new LinkedHashSet<>(allow)), executor)
+                     .withCurve(curve)) {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
             agent.start();
-            out.printf("zcl agent %s: connecting to %s (%d GPUs%s)%n", nodeId, coordinator, system.gpus().size(),
+            out.printf("zcl agent %s: connecting to %s (%s, %d GPUs%s)%n", nodeId, coordinator,
+                    curve == null ? "plaintext" : "CURVE", system.gpus().size(),
                     emulate ? ", emulated tools" + (parsedFault == Fault.NONE ? "" : ", fault " + parsedFault.envValue()) : "");
             out.flush();
             long deadline = giveUp.isZero() ? Long.MAX_VALUE : System.nanoTime() + giveUp.toNanos();
@@ -113,6 +132,11 @@ public final class AgentCommand implements Callable<Integer> {
                 spec.commandLine().getErr().printf("zcl agent: coordinator %s refused %s: %s%n", coordinator, nodeId,
                         agent.rejection());
                 return 4;
+            }
+            if (agent.state() == NodeAgent.State.CONNECTING && agent.handshakeFailure() != null) {
+                spec.commandLine().getErr().printf("zcl agent: no session with coordinator %s within %s: %s%n",
+                        coordinator, connectTimeout, agent.handshakeFailure());
+                return 3;
             }
             if (agent.state() == NodeAgent.State.CONNECTING) {
                 spec.commandLine().getErr().printf("zcl agent: coordinator %s did not answer within %s "
@@ -130,5 +154,20 @@ public final class AgentCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** CURVE settings from --curve-secret and --coordinator-key, or null for --insecure on loopback. */
+    Curve.Client curveSettings() throws java.io.IOException {
+        if ((curveSecret == null) != (coordinatorKey == null)) {
+            throw new IllegalArgumentException("--curve-secret and --coordinator-key go together");
+        }
+        String warning = TransportSecurity.check(coordinator, curveSecret != null, insecure,
+                "--curve-secret FILE --coordinator-key FILE");
+        if (warning != null) {
+            spec.commandLine().getErr().println("zcl agent: " + warning);
+            spec.commandLine().getErr().flush();
+            return null;
+        }
+        return new Curve.Client(CurveKeys.loadSecret(curveSecret), CurveKeys.loadPublic(coordinatorKey));
     }
 }
