@@ -68,7 +68,7 @@ class RunOverAutoTest {
             StringWriter err = new StringWriter();
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
-            int exit = cl.execute("run", "--transport", "auto", "--bind", endpoint, "--wait-s", "3",
+            int exit = cl.execute("run", "--transport", "auto", "--insecure", "--bind", endpoint, "--wait-s", "3",
                     "--cluster", tmp.resolve("cluster.yaml").toString(), "--plan", tmp.resolve("plan.yaml").toString(),
                     "--identity", tmp.resolve("id").toString(), "--known-hosts", tmp.resolve("known_hosts").toString(),
                     "--runs-dir", tmp.resolve("runs").toString(), "--quiet");

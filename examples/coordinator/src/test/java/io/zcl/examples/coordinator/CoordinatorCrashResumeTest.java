@@ -56,7 +56,7 @@ class CoordinatorCrashResumeTest {
         try (ChildProcesses children = new ChildProcesses(tmp.resolve("logs"))) {
             children.java("agents", AgentProcess.class, 0, bind, Integer.toString(NODES), "250", TIME_SCALE, nodes);
             Process coordinator = children.java("coordinator", RunMain.class, 0, "--cluster", cluster.toString(),
-                    "--plan", plan.toString(), "--bind", bind, "--runs-dir", runs.toString(), "--heartbeat-ms", "250",
+                    "--plan", plan.toString(), "--bind", bind, "--runs-dir", runs.toString(), "--insecure", "--heartbeat-ms", "250",
                     "--quiet");
             Path journal = runs.resolve("latest").resolve("journal.jsonl");
             // Midway: the first step and the first round of the second (3 pairs) are journaled; the
@@ -76,7 +76,7 @@ class CoordinatorCrashResumeTest {
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             long t0 = System.nanoTime();
-            int exit = cl.execute("--resume", runDir.toString(), "--bind", bind, "--heartbeat-ms", "250", "--quiet");
+            int exit = cl.execute("--resume", runDir.toString(), "--insecure", "--bind", bind, "--heartbeat-ms", "250", "--quiet");
             long resumeMs = (System.nanoTime() - t0) / 1_000_000;
             assertThat(exit).as(err.toString()).isZero();
             assertThat(err.toString()).contains("resuming " + runDir.getFileName() + ": " + before);

@@ -49,7 +49,7 @@ class JournalStorageFaultsTest {
             children.java("agents", AgentProcess.class, 0, bind, Integer.toString(NODES), "250", "0.01", nodes);
             // 4 KiB: the header, the node events and a few results fit, the rest does not.
             Process coordinator = children.java("coordinator", RunMain.class, 4, "--cluster", cluster.toString(),
-                    "--plan", plan.toString(), "--bind", bind, "--runs-dir", runs.toString(), "--heartbeat-ms", "250",
+                    "--plan", plan.toString(), "--bind", bind, "--runs-dir", runs.toString(), "--insecure", "--heartbeat-ms", "250",
                     "--quiet");
             assertThat(coordinator.waitFor(60, TimeUnit.SECONDS)).as("the run stops").isTrue();
             String log = children.log("coordinator");
@@ -68,7 +68,7 @@ class JournalStorageFaultsTest {
             CommandLine cl = new CommandLine(new RunCommand());
             cl.setOut(new PrintWriter(new StringWriter(), true));
             cl.setErr(new PrintWriter(err, true));
-            int exit = cl.execute("--resume", runDir.toString(), "--bind", bind, "--heartbeat-ms", "250", "--quiet");
+            int exit = cl.execute("--resume", runDir.toString(), "--insecure", "--bind", bind, "--heartbeat-ms", "250", "--quiet");
             assertThat(exit).as(err.toString()).isZero();
             JournalContents done = JournalReader.read(runDir.resolve("journal.jsonl"));
             assertThat(done.badLines()).isEmpty();
@@ -96,7 +96,7 @@ class JournalStorageFaultsTest {
         cl.setOut(new PrintWriter(new StringWriter(), true));
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute("--cluster", writeClusterQuietly().toString(), "--runs-dir", runs.toString(),
-                "--bind", "tcp://127.0.0.1:0", "--wait-s", "1");
+                "--bind", "tcp://127.0.0.1:0", "--insecure", "--wait-s", "1");
         assertThat(exit).isNotZero();
         assertThat(err.toString()).contains("cannot create a run folder under " + runs);
         assertThat(Files.exists(runs)).isFalse();
