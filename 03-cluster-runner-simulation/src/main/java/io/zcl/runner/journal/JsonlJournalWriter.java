@@ -270,7 +270,9 @@ public final class JsonlJournalWriter implements JournalWriter {
                         acks.execute(() -> entry.done().complete(null));
                     } else {
                         append(entry);
-                        if (dueForSync(moreQueued)) {
+                        // Look at the queue again: records that arrived while this one was being
+                        // written join the same fsync (group commit) instead of forcing one now.
+                        if (dueForSync(moreQueued || queuedNow())) {
                             sync();
                         }
                     }
@@ -316,6 +318,15 @@ public final class JsonlJournalWriter implements JournalWriter {
             oldestUnsyncedNanos = System.nanoTime();
         }
         unsynced.add(entry.done());
+    }
+
+    private boolean queuedNow() {
+        lock.lock();
+        try {
+            return !queue.isEmpty();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private boolean dueForSync(boolean moreQueued) {

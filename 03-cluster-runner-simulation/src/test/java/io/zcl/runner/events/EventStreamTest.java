@@ -85,7 +85,7 @@ class EventStreamTest {
                 first.start();
                 first.nodeUp("node-1", null, false);
                 first.nodeUp("node-2", null, false);
-                await().atMost(Duration.ofSeconds(10)).until(() -> sub.state().toJson().path("nodes").size() == 2);
+                await().atMost(Duration.ofSeconds(20)).until(() -> sub.state().toJson().path("nodes").size() == 2);
             }
             try (EventPublisher second = new EventPublisher(endpoint)) {
                 second.start();
