@@ -1,5 +1,7 @@
 package io.zcl.runner.faults;
 
+import io.zcl.runner.sim.ChildProcesses;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zcl.runner.api.TestResult;

@@ -1,4 +1,4 @@
-package io.zcl.examples.coordinator;
+package io.zcl.runner.sim;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -9,18 +9,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** Real processes for fault tests: a main class of this classpath in a child JVM, killed for real. */
-final class ChildProcesses implements AutoCloseable {
+/**
+ * Real processes for fault tests: a main class of this classpath in a child JVM, killed for real
+ * (used by the fault tests of this module and of examples/coordinator).
+ */
+public final class ChildProcesses implements AutoCloseable {
 
     private final Path logs;
     private final List<Process> started = new ArrayList<>();
 
-    ChildProcesses(Path logs) throws IOException {
+    public ChildProcesses(Path logs) throws IOException {
         this.logs = Files.createDirectories(logs);
     }
 
     /** Starts the main class; its output goes to logs/NAME.log. {@code limitFileKb} > 0 runs it under ulimit -f. */
-    Process java(String name, Class<?> main, long limitFileKb, String... args) throws IOException {
+    public Process java(String name, Class<?> main, long limitFileKb, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         if (limitFileKb > 0) {
@@ -49,24 +52,24 @@ final class ChildProcesses implements AutoCloseable {
         return p;
     }
 
-    String log(String name) throws IOException {
+    public String log(String name) throws IOException {
         Path f = logs.resolve(name + ".log");
         return Files.exists(f) ? Files.readString(f) : "";
     }
 
     /** SIGKILL, and wait until the process is gone. */
-    static void kill9(Process p) throws InterruptedException {
+    public static void kill9(Process p) throws InterruptedException {
         p.destroyForcibly();
         p.waitFor();
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
