@@ -116,6 +116,10 @@ public final class RunCommand implements Callable<Integer> {
             + "prints a warning")
     boolean insecure;
 
+    @Option(names = "--monitor-keys", paramLabel = "DIR", description = "with --events and --curve-secret: folder of "
+            + "the monitors' public keys (NAME.key); the event stream is CURVE with the coordinator's key pair")
+    Path monitorKeys;
+
     @Override
     public Integer call() throws Exception {
         Resume.Prior prior = resumeDir == null ? null : Resume.prior(resumeDir);
@@ -142,6 +146,7 @@ public final class RunCommand implements Callable<Integer> {
         if (!transport.equals("zmq")) {
             throw new IllegalArgumentException("--transport must be zmq, ssh or auto, got '" + transport + "'");
         }
+        EventStreamSecurity.check(eventsBind, curve != null, monitorKeys);
         RunDirectory run = prior == null ? RunDirectory.create(runsDir) : prior.run();
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(bind, heartbeatMs, liveness, 10_000))
                 .restrictToNodes(Set.copyOf(cluster.nodeIds()));
@@ -153,7 +158,7 @@ public final class RunCommand implements Callable<Integer> {
         Resume.State resumed = Resume.state(prior, journal, err);
         coordinator.addListener(Simulation.journalNodeEvents(journal, active));
         PlanRunner.Result result;
-        EventPublisher events = eventsBind == null ? null : new EventPublisher(eventsBind);
+        EventPublisher events = eventsBind == null ? null : EventStreamSecurity.publisher(eventsBind, curve, monitorKeys, err);
         try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator,
                 events == null ? journal : events.observe(journal), resumed.commandIds()); events) {
             if (events != null) {
