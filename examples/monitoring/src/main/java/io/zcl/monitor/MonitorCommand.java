@@ -1,13 +1,14 @@
 package io.zcl.monitor;
 
+import io.zcl.runner.events.EventSubscriber;
+import io.zcl.runner.zmq.Curve;
+import io.zcl.runner.zmq.CurveKeys;
+import io.zcl.runner.zmq.TransportSecurity;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import io.zcl.runner.zmq.Curve;
-import io.zcl.runner.zmq.CurveKeys;
-import io.zcl.runner.zmq.TransportSecurity;
 import org.zeromq.ZMQ;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,7 +93,7 @@ public final class MonitorCommand implements Callable<Integer> {
                 out.print(TextTable.render(monitor.stateJson(), 20));
                 out.flush();
                 if (monitor.subscriber().snapshots() == 0) {
-                    String why = io.zcl.runner.events.EventSubscriber.diagnose(events, socketSetup, 5000);
+                    String why = EventSubscriber.diagnose(events, socketSetup, 5000);
                     PrintWriter err = spec.commandLine().getErr();
                     err.println("zcl monitor: no snapshot from " + events + " within 10 s"
                             + (why != null ? ": " + why : ""));

@@ -78,7 +78,8 @@ public final class RunCommand implements Callable<Integer> {
     Integer commandTimeoutS;
 
     @Option(names = "--events", paramLabel = "ENDPOINT", description = "with --transport zmq: publish the run's events "
-            + "here for 'zcl monitor', e.g. tcp://*:5560 (default: no event stream)")
+            + "here for 'zcl monitor', e.g. tcp://*:5560; CURVE with --monitor-keys, or plaintext on loopback with "
+            + "--insecure (default: no event stream)")
     String eventsBind;
 
     @Option(names = "--quiet", description = "print only the summary")
