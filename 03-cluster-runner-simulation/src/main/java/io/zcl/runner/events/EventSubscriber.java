@@ -164,8 +164,8 @@ public final class EventSubscriber implements AutoCloseable {
      * Returns the likely cause (a refused key, CURVE on one side only, a wrong pinned server key),
      * or null when the probe heard the stream or saw no failed handshake. ZeroMQ retries quietly,
      * so without this a refused monitor only sees silence. (A probe rather than a monitor on the
-     * subscriber's own socket: with JeroMQ 0.6.0 a socket monitor on the SUB sometimes cost it the
-     * snapshot.)
+     * subscriber's own socket: with a JeroMQ socket monitor on its SUB, EventStreamTest's
+     * subscribers missed their snapshot in 3 of 6 runs; the cause was not found.)
      */
     public static String diagnose(String endpoint, Consumer<ZMQ.Socket> socketSetup, long waitMs) {
         try (ZContext ctx = new ZContext(1)) {
