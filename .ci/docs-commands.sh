@@ -95,30 +95,63 @@ grep '^dashboard: ' /tmp/zcl-simulate-monitor.err || { cat /tmp/zcl-simulate-mon
 events=$(grep -o 'events: tcp://[0-9.:]*' /tmp/zcl-simulate-monitor.err | cut -d' ' -f2)
 port=$(grep -o '^dashboard: http://127.0.0.1:[0-9]*' /tmp/zcl-simulate-monitor.err | sed 's/.*://')
 http_get "$port" /metrics | grep -q '^# TYPE zcl_nodes gauge' || { echo "no /metrics on the dashboard"; exit 1; }
-echo "--- ./zcl monitor --events $events --tui --once"
-timeout 60 ./zcl monitor --events "$events" --tui --once > /tmp/zcl-monitor-tui.log || { cat /tmp/zcl-monitor-tui.log; exit 1; }
+grep -q 'monitor --events tcp://127.0.0.1:[0-9]* --insecure' /tmp/zcl-simulate-monitor.err || { echo "simulate --monitor should say how to follow its plaintext stream"; exit 1; }
+echo "--- ./zcl monitor --events $events --tui --once --insecure"
+timeout 60 ./zcl monitor --events "$events" --tui --once --insecure > /tmp/zcl-monitor-tui.log || { cat /tmp/zcl-monitor-tui.log; exit 1; }
 grep -q 'leaf-2  node-8' /tmp/zcl-monitor-tui.log || { echo "the table should list node-8 on leaf-2"; cat /tmp/zcl-monitor-tui.log; exit 1; }
 head -3 /tmp/zcl-monitor-tui.log
 wait "$sim" || { cat /tmp/zcl-simulate-monitor.err; exit 1; }
 grep -q 'fail=0 error=0' /tmp/zcl-simulate-monitor.log || { cat /tmp/zcl-simulate-monitor.log; exit 1; }
 
-echo "--- ./zcl run --events + ./zcl monitor --http 127.0.0.1:8080 + 4 x ./zcl agent"
-timeout 120 ./zcl monitor --events tcp://127.0.0.1:5560 --http 127.0.0.1:8080 --duration-s 100 > /tmp/zcl-monitor.log 2>&1 &
+echo "--- CURVE: ./zcl run --events --monitor-keys + ./zcl monitor with its keys + 4 x ./zcl agent"
+./zcl keygen --dir "$keys" --name monitor --name stranger
+mkdir -p "$keys/monitors" && cp "$keys/monitor.key" "$keys/monitors/"
+timeout 120 ./zcl monitor --events tcp://127.0.0.1:5560 --http 127.0.0.1:8080 --duration-s 100 \
+  --curve-secret "$keys/monitor.key_secret" --coordinator-key "$keys/coordinator.key" > /tmp/zcl-monitor.log 2>&1 &
 monitor=$!
 timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
-  --plan examples/coordinator/conf/quick-plan.yaml --events tcp://127.0.0.1:5560 --insecure --runs-dir "$runs/e" > /tmp/zcl-run-events.log 2>&1 &
+  --plan examples/coordinator/conf/quick-plan.yaml --runs-dir "$runs/e" \
+  --curve-secret "$keys/coordinator.key_secret" --allow-keys "$keys/agents" \
+  --events tcp://127.0.0.1:5560 --monitor-keys "$keys/monitors" > /tmp/zcl-run-events.log 2>&1 &
 coordinator=$!
+# (the run waits for its agents; they start after this check)
+for _ in $(seq 1 60); do grep -q 'event stream is CURVE' /tmp/zcl-run-events.log && break; sleep 1; done
+echo "--- ./zcl monitor with a key not in --monitor-keys: refused, says why"
+if timeout 60 ./zcl monitor --events tcp://127.0.0.1:5560 --tui --once \
+    --curve-secret "$keys/stranger.key_secret" --coordinator-key "$keys/coordinator.key" > /tmp/zcl-monitor-stranger.log 2>&1; then
+  echo "a monitor whose key is not allowed should get nothing"; cat /tmp/zcl-monitor-stranger.log; exit 1
+fi
+grep "refused this monitor's key" /tmp/zcl-monitor-stranger.log || { cat /tmp/zcl-monitor-stranger.log; exit 1; }
 for i in 1 2 3 4; do
-  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate --insecure > "/tmp/zcl-agent-e$i.log" 2>&1 &
+  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate \
+    --curve-secret "$keys/node-$i.key_secret" --coordinator-key "$keys/coordinator.key" > "/tmp/zcl-agent-e$i.log" 2>&1 &
 done
 wait "$coordinator" || { cat /tmp/zcl-run-events.log; exit 1; }
 grep '^RESULT' /tmp/zcl-run-events.log
+grep -q 'fail=0 error=0' /tmp/zcl-run-events.log || { cat /tmp/zcl-run-events.log; exit 1; }
 results=$(grep -o 'results=[0-9]*' /tmp/zcl-run-events.log | cut -d= -f2)
 counted=$(http_get 8080 /metrics | awk '/^zcl_results_total\{/ { n += $2 } END { print n + 0 }')
 [ "$counted" = "$results" ] || { echo "/metrics counts $counted results, the run had $results"; http_get 8080 /metrics; exit 1; }
-echo "/metrics counted all $counted results"
+echo "/metrics counted all $counted results (CURVE event stream)"
 kill "$monitor" 2>/dev/null || true
 wait "$monitor" 2>/dev/null || true
+
+echo "--- --insecure on loopback: ./zcl run --events + ./zcl monitor --insecure --tui + 4 x ./zcl agent --insecure"
+timeout 180 ./zcl run --cluster examples/coordinator/conf/localhost-4.yaml \
+  --plan examples/coordinator/conf/quick-plan.yaml --events tcp://127.0.0.1:5560 --insecure --runs-dir "$runs/f" > /tmp/zcl-run-events-insecure.log 2>&1 &
+coordinator=$!
+for i in 1 2 3 4; do
+  timeout 180 ./zcl agent --coordinator tcp://127.0.0.1:5555 --node-id "node-$i" --emulate --insecure > "/tmp/zcl-agent-f$i.log" 2>&1 &
+done
+for _ in $(seq 1 60); do grep -q "events for 'zcl monitor'" /tmp/zcl-run-events-insecure.log && break; sleep 1; done
+timeout 60 ./zcl monitor --events tcp://127.0.0.1:5560 --tui --once --insecure > /tmp/zcl-monitor-insecure.log 2>&1 \
+  || { cat /tmp/zcl-monitor-insecure.log; exit 1; }
+grep -q 'WARNING: --insecure' /tmp/zcl-monitor-insecure.log || { echo "monitor --insecure should warn"; exit 1; }
+grep -q 'node-4' /tmp/zcl-monitor-insecure.log || { cat /tmp/zcl-monitor-insecure.log; exit 1; }
+wait "$coordinator" || { cat /tmp/zcl-run-events-insecure.log; exit 1; }
+grep '^RESULT' /tmp/zcl-run-events-insecure.log
+grep -q 'WARNING: --insecure: the event stream on tcp://127.0.0.1:5560' /tmp/zcl-run-events-insecure.log \
+  || { echo "run --events --insecure should warn about the event stream"; exit 1; }
 
 echo "--- ./zcl soak --seconds 20"
 timeout 180 ./zcl soak --seconds 20 > /tmp/zcl-soak.log 2>/tmp/zcl-soak.err || { cat /tmp/zcl-soak.log; tail -50 /tmp/zcl-soak.err; exit 1; }

@@ -64,15 +64,19 @@ services:
     networks: [cluster]
 
   # The dashboard (zcl monitor): follows the coordinator's event stream, which a run publishes with
-  # zcl run --events 'tcp://*:5560' (simulate-cluster.sh does). Published on the host's loopback
+  # zcl run --events 'tcp://*:5560' --monitor-keys DIR (simulate-cluster.sh does): CURVE, with the
+  # monitor's key pair from gen-keys.sh allow-listed there. Published on the host's loopback
   # at a free port: docker-compose port monitor 8080 says which.
   monitor:
     image: \${ZCL_IMAGE:-zcl:local}
     hostname: monitor
     init: true
-    command: ["zcl", "monitor", "--events", "tcp://coordinator:5560", "--http", "0.0.0.0:8080"]
+    command: ["zcl", "monitor", "--events", "tcp://coordinator:5560", "--http", "0.0.0.0:8080",
+              "--curve-secret", "/etc/zcl/curve/monitor.key_secret", "--coordinator-key", "/etc/zcl/curve/coordinator.key"]
     depends_on: [coordinator]
     ports: ["127.0.0.1::8080"]
+    volumes:
+      - \${ZCL_CURVE_DIR:-./curve}/monitor:/etc/zcl/curve:ro
     environment:
       ZCL_JAVA_OPTS: "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
     labels:

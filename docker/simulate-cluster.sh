@@ -172,7 +172,7 @@ start_run() {
   bg_pids+=("$run_pid")
 }
 start_run zmq --bind 'tcp://*:5555' --curve-secret /etc/zcl/curve/coordinator.key_secret --allow-keys /etc/zcl/curve/agents \
-  --events 'tcp://*:5560'
+  --events 'tcp://*:5560' --monitor-keys /etc/zcl/curve/monitors
 compose_up "${node_services[@]}" monitor
 wait_healthy 120 $((nodes + 1))
 say "up and healthy in $((SECONDS - up_start)) s"

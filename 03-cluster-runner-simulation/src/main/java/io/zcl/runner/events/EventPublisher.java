@@ -15,7 +15,9 @@ import io.zcl.runner.run.Progress;
 import io.zcl.runner.run.ProgressListener;
 import io.zcl.runner.run.SkippedGroup;
 import io.zcl.runner.zmq.CoordinatorListener;
+import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.Protocol;
+import io.zcl.runner.zmq.ZapAuthenticator;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -64,6 +66,8 @@ public final class EventPublisher implements CoordinatorListener, ProgressListen
 
     private final String bind;
     private final Consumer<ZMQ.Socket> socketSetup;
+    private final Curve.Server curve;
+    private volatile ZapAuthenticator.Registration zap;
     private final ClusterState state = new ClusterState();
     private final ConcurrentLinkedQueue<ObjectNode> queue = new ConcurrentLinkedQueue<>();
     private final CountDownLatch started = new CountDownLatch(1);
@@ -94,6 +98,36 @@ public final class EventPublisher implements CoordinatorListener, ProgressListen
     public EventPublisher(String bind, Consumer<ZMQ.Socket> socketSetup) {
         this.bind = Objects.requireNonNull(bind, "bind");
         this.socketSetup = Objects.requireNonNull(socketSetup, "socketSetup");
+        this.curve = null;
+    }
+
+    /**
+     * A CURVE event stream: the XPUB is a CURVE server with {@code curve}'s key pair, and only
+     * monitors whose public key is in {@code curve}'s allow-list get through the handshake. The
+     * publisher's own context gets a ZAP handler, kept bound until the socket is closed (JeroMQ
+     * admits any key when no handler is bound).
+     */
+    public EventPublisher(String bind, Curve.Server curve) {
+        this.bind = Objects.requireNonNull(bind, "bind");
+        this.socketSetup = socket -> { };
+        this.curve = Objects.requireNonNull(curve, "curve");
+    }
+
+    /** Whether monitors must speak CURVE with an allow-listed key. */
+    public boolean secure() {
+        return curve != null;
+    }
+
+    /** Monitor handshakes accepted by the allow-list (0 for a plaintext stream). */
+    public long monitorsAccepted() {
+        ZapAuthenticator.Registration r = zap;
+        return r == null ? 0 : r.accepted();
+    }
+
+    /** Monitor handshakes refused: unknown key, or no CURVE (0 for a plaintext stream). */
+    public long monitorsRefused() {
+        ZapAuthenticator.Registration r = zap;
+        return r == null ? 0 : r.refused();
     }
 
     /** Binds and starts the publishing thread; returns the bound endpoint (with the real port). */
@@ -335,11 +369,14 @@ public final class EventPublisher implements CoordinatorListener, ProgressListen
             xpub.setLinger(0);
             xpub.setSndHWM(10_000);
             socketSetup.accept(xpub);
+            if (curve != null) {
+                zap = curve.secure(ctx, xpub, "monitor");
+            }
             xpub.bind(bind);
             endpoint = xpub.getLastEndpoint();
         } catch (RuntimeException e) {
             startFailure = new IllegalStateException("cannot bind the event stream on " + bind + ": " + e.getMessage(), e);
-            ctx.close();
+            closeSecure(ctx, null);
             started.countDown();
             stopped.countDown();
             return;
@@ -367,8 +404,23 @@ public final class EventPublisher implements CoordinatorListener, ProgressListen
         } catch (RuntimeException e) {
             LOG.error("event publisher failed", e);
         } finally {
-            ctx.close();
+            closeSecure(ctx, xpub);
             stopped.countDown();
+        }
+    }
+
+    /** Closes the socket, then releases the ZAP handler (never before: see the class comment), then the context. */
+    private void closeSecure(ZContext ctx, ZMQ.Socket xpub) {
+        try {
+            if (xpub != null) {
+                ctx.destroySocket(xpub);
+            }
+        } finally {
+            ZapAuthenticator.Registration r = zap;
+            if (r != null) {
+                r.close();
+            }
+            ctx.close();
         }
     }
 

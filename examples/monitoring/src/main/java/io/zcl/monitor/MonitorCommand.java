@@ -1,9 +1,15 @@
 package io.zcl.monitor;
 
+import io.zcl.runner.events.EventSubscriber;
+import io.zcl.runner.zmq.Curve;
+import io.zcl.runner.zmq.CurveKeys;
+import io.zcl.runner.zmq.TransportSecurity;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.zeromq.ZMQ;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -16,7 +22,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "monitor", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Follow a coordinator's event stream: live dashboard, Prometheus /metrics, or a text table.",
                 "The coordinator publishes it with 'zcl run --events tcp://*:5560' or 'zcl simulate --monitor'.",
-                "Example: ./zcl monitor --events tcp://127.0.0.1:5560 --http 127.0.0.1:8080"})
+                "The stream is CURVE unless the run is --insecure: pass this monitor's keys, or --insecure on loopback.",
+                "Example: ./zcl monitor --events tcp://127.0.0.1:5560 --http 127.0.0.1:8080 "
+                        + "--curve-secret keys/monitor.key_secret --coordinator-key keys/coordinator.key"})
 public final class MonitorCommand implements Callable<Integer> {
 
     @Spec
@@ -47,6 +55,18 @@ public final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--once", description = "with --tui: print one table once the snapshot arrived (or after 10 s), then exit")
     boolean once;
 
+    @Option(names = "--curve-secret", paramLabel = "FILE", description = "this monitor's secret key (NAME.key_secret "
+            + "from ./zcl keygen); the run allows its NAME.key with --monitor-keys DIR")
+    Path curveSecret;
+
+    @Option(names = "--coordinator-key", paramLabel = "FILE", description = "with --curve-secret: the coordinator's "
+            + "public key (coordinator.key), pinned: a publisher without the matching secret is not followed")
+    Path coordinatorKey;
+
+    @Option(names = "--insecure", description = "plaintext event stream, loopback endpoints only (a run started with "
+            + "--insecure, or zcl simulate --monitor); prints a warning")
+    boolean insecure;
+
     @Override
     public Integer call() throws Exception {
         if (!events.matches("(tcp|ipc|inproc)://.+")) {
@@ -58,7 +78,8 @@ public final class MonitorCommand implements Callable<Integer> {
         String httpSpec = http != null ? http : tui ? null : "127.0.0.1:8080";
         InetSocketAddress address = httpSpec == null ? null : parseHostPort("--http", httpSpec);
         PrintWriter out = spec.commandLine().getOut();
-        try (Monitor monitor = new Monitor(events, address, benchDir, socket -> { }).start()) {
+        Consumer<ZMQ.Socket> socketSetup = socketSetup(spec.commandLine().getErr());
+        try (Monitor monitor = new Monitor(events, address, benchDir, socketSetup).start()) {
             if (monitor.url() != null) {
                 out.println("dashboard: " + monitor.url() + "  (metrics: " + monitor.url() + "metrics)");
                 out.flush();
@@ -71,7 +92,15 @@ public final class MonitorCommand implements Callable<Integer> {
                 }
                 out.print(TextTable.render(monitor.stateJson(), 20));
                 out.flush();
-                return monitor.subscriber().snapshots() > 0 ? 0 : 1;
+                if (monitor.subscriber().snapshots() == 0) {
+                    String why = EventSubscriber.diagnose(events, socketSetup, 5000);
+                    PrintWriter err = spec.commandLine().getErr();
+                    err.println("zcl monitor: no snapshot from " + events + " within 10 s"
+                            + (why != null ? ": " + why : ""));
+                    err.flush();
+                    return 1;
+                }
+                return 0;
             }
             while (System.currentTimeMillis() < deadline) {
                 if (tui) {
@@ -83,6 +112,22 @@ public final class MonitorCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** CURVE client keys from --curve-secret/--coordinator-key, or plaintext with --insecure on loopback. */
+    Consumer<ZMQ.Socket> socketSetup(PrintWriter err) throws java.io.IOException {
+        if ((curveSecret == null) != (coordinatorKey == null)) {
+            throw new IllegalArgumentException("--curve-secret and --coordinator-key go together");
+        }
+        String warning = TransportSecurity.check(events, curveSecret != null, insecure,
+                "--curve-secret FILE --coordinator-key FILE");
+        if (warning != null) {
+            err.println("zcl monitor: " + warning.replace("ZCR1 on", "the event stream on"));
+            err.flush();
+            return socket -> { };
+        }
+        Curve.Client client = new Curve.Client(CurveKeys.loadSecret(curveSecret), CurveKeys.loadPublic(coordinatorKey));
+        return client::secure;
     }
 
     /** Runs without the ./zcl launcher: {@code java -cp ... io.zcl.monitor.MonitorCommand --events ...}. */

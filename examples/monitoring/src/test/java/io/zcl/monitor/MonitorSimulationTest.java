@@ -177,7 +177,7 @@ class MonitorSimulationTest {
         picocli.CommandLine once = new picocli.CommandLine(new MonitorCommand());
         once.setOut(new java.io.PrintWriter(out));
         // Nobody publishes on this port: one table marked NOT CONNECTED after the 10 s wait, exit 1.
-        assertThat(once.execute("--events", "tcp://127.0.0.1:1", "--tui", "--once")).isEqualTo(1);
+        assertThat(once.execute("--events", "tcp://127.0.0.1:1", "--tui", "--once", "--insecure")).isEqualTo(1);
         assertThat(out.toString()).contains("NOT CONNECTED", "no results yet");
     }
 

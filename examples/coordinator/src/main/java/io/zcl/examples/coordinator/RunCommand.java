@@ -78,7 +78,8 @@ public final class RunCommand implements Callable<Integer> {
     Integer commandTimeoutS;
 
     @Option(names = "--events", paramLabel = "ENDPOINT", description = "with --transport zmq: publish the run's events "
-            + "here for 'zcl monitor', e.g. tcp://*:5560 (default: no event stream)")
+            + "here for 'zcl monitor', e.g. tcp://*:5560; CURVE with --monitor-keys, or plaintext on loopback with "
+            + "--insecure (default: no event stream)")
     String eventsBind;
 
     @Option(names = "--quiet", description = "print only the summary")
@@ -116,6 +117,10 @@ public final class RunCommand implements Callable<Integer> {
             + "prints a warning")
     boolean insecure;
 
+    @Option(names = "--monitor-keys", paramLabel = "DIR", description = "with --events and --curve-secret: folder of "
+            + "the monitors' public keys (NAME.key); the event stream is CURVE with the coordinator's key pair")
+    Path monitorKeys;
+
     @Override
     public Integer call() throws Exception {
         Resume.Prior prior = resumeDir == null ? null : Resume.prior(resumeDir);
@@ -142,6 +147,7 @@ public final class RunCommand implements Callable<Integer> {
         if (!transport.equals("zmq")) {
             throw new IllegalArgumentException("--transport must be zmq, ssh or auto, got '" + transport + "'");
         }
+        EventStreamSecurity.check(eventsBind, curve != null, monitorKeys);
         RunDirectory run = prior == null ? RunDirectory.create(runsDir) : prior.run();
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(bind, heartbeatMs, liveness, 10_000))
                 .restrictToNodes(Set.copyOf(cluster.nodeIds()));
@@ -153,7 +159,7 @@ public final class RunCommand implements Callable<Integer> {
         Resume.State resumed = Resume.state(prior, journal, err);
         coordinator.addListener(Simulation.journalNodeEvents(journal, active));
         PlanRunner.Result result;
-        EventPublisher events = eventsBind == null ? null : new EventPublisher(eventsBind);
+        EventPublisher events = eventsBind == null ? null : EventStreamSecurity.publisher(eventsBind, curve, monitorKeys, err);
         try (ZmqOperationalContext ctx = new ZmqOperationalContext(cluster, coordinator,
                 events == null ? journal : events.observe(journal), resumed.commandIds()); events) {
             if (events != null) {

@@ -73,7 +73,8 @@ public final class SimulateCommand implements Callable<Integer> {
     String monitorHttp;
 
     @Option(names = "--events", paramLabel = "ENDPOINT", defaultValue = "tcp://127.0.0.1:*",
-            description = "with --monitor: where the event stream binds, for more monitors (default ${DEFAULT-VALUE})")
+            description = "with --monitor: where the event stream binds, for more monitors (plaintext, so loopback only; "
+                    + "they join with zcl monitor --insecure; default ${DEFAULT-VALUE})")
     String eventsBind;
 
     @Option(names = "--hold-seconds", defaultValue = "0",
