@@ -176,7 +176,7 @@ public final class Simulation {
             CurveKeys server = CurveKeys.generate();
             Map<String, CurveKeys> keys = new LinkedHashMap<>();
             cluster.nodeIds().forEach(id -> keys.put(id, CurveKeys.generate()));
-            coordinator.secure(new Curve.Server(server, KeyAllowList.of(keys.values())));
+            coordinator.secure(new Curve.Server(server, KeyAllowList.named(keys)));
             agentKeys = id -> new Curve.Client(keys.get(id), server.publicOnly());
         }
         if (events != null) {

@@ -89,8 +89,8 @@ public record CurveKeys(String publicKey, String secretKey) {
         if (secretKey == null) {
             throw new IllegalStateException("no secret key to save");
         }
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("key name may use letters, digits, '.', '_' and '-', got '" + name + "'");
+        if (!name.matches("[A-Za-z0-9._-]+(\\+[A-Za-z0-9._-]+)?")) {
+            throw new IllegalArgumentException("key name may use letters, digits, '.', '_' and '-', and one '+' before a label (node-1+2026), got '" + name + "'");
         }
         Files.createDirectories(dir);
         Path secret = dir.resolve(name + SECRET_SUFFIX);

@@ -62,6 +62,13 @@ public final class KeyAllowList {
         return new KeyAllowList(null, Map.copyOf(keys));
     }
 
+    /** A fixed set of public keys, each allowed under its name (for agents: the node id it may act as). */
+    public static KeyAllowList named(Map<String, CurveKeys> allowed) {
+        Map<String, String> keys = new HashMap<>();
+        allowed.forEach((name, k) -> keys.put(k.publicKey(), name));
+        return new KeyAllowList(null, Map.copyOf(keys));
+    }
+
     /** Whether this 32-byte public key may connect; re-reads the folder if it changed. */
     public synchronized boolean allows(byte[] publicKey) {
         return nameOf(publicKey) != null;

@@ -496,11 +496,52 @@ public final class ZmqCoordinator implements AutoCloseable {
         return Math.max(1, Math.min(MAX_POLL_MS, next));
     }
 
+    /** The ZAP user id of the message {@link #receiveOne()} returned last: the name its CURVE key is allowed under. */
+    private String lastKeyName;
+
+    /**
+     * One multipart message, or null when none is waiting. Read frame by frame (not with
+     * ZMsg.recvMsg) to keep the frames' metadata: under CURVE, "User-Id" is the name the ZAP
+     * handler allowed the peer's key under, which HELLO checks against the node id.
+     */
+    private ZMsg receiveOne() {
+        zmq.Msg part = router.recvMsg(ZMQ.DONTWAIT);
+        if (part == null) {
+            return null;
+        }
+        ZMsg msg = new ZMsg();
+        String keyName = null;
+        while (true) {
+            msg.add(part.data());
+            if (keyName == null && part.getMetadata() != null) {
+                keyName = part.getMetadata().get(zmq.io.Metadata.USER_ID);
+            }
+            if (!part.hasMore()) {
+                break;
+            }
+            part = router.recvMsg(0); // the rest of a multipart message has arrived with its first frame
+            if (part == null) {
+                break;
+            }
+        }
+        lastKeyName = keyName;
+        return msg;
+    }
+
+    /**
+     * Under CURVE an agent may only say HELLO as the node its key is allowed for: the key file's
+     * name (without .key) must be the node id, or the node id, '+' and a label (node-1+2026.key,
+     * for a rotation). Without it, any allowed key could speak for every node of the cluster.
+     */
+    static boolean keyMayActAs(String keyName, String nodeId) {
+        return keyName != null && (keyName.equals(nodeId) || keyName.startsWith(nodeId + "+"));
+    }
+
     /** Reads what is waiting, at most one batch, so timers and heartbeats still run under a flood. */
     private boolean receiveAll() {
         ZMsg msg;
         int budget = RECEIVE_BATCH;
-        while (budget-- > 0 && (msg = ZMsg.recvMsg(router, ZMQ.DONTWAIT)) != null) {
+        while (budget-- > 0 && (msg = receiveOne()) != null) {
             messagesIn.incrementAndGet();
             byte[] identity = msg.pop().getData();
             Session session = byIdentity.get(ByteBuffer.wrap(identity));
@@ -581,6 +622,10 @@ public final class ZmqCoordinator implements AutoCloseable {
         Set<String> allowed = allowedNodes;
         if (!allowed.isEmpty() && !allowed.contains(nodeId)) {
             throw new ProtocolException(ErrorCode.NOT_ALLOWED, "node '" + nodeId + "' is not in this cluster");
+        }
+        if (curve != null && !keyMayActAs(lastKeyName, nodeId)) {
+            throw new ProtocolException(ErrorCode.NOT_ALLOWED, "this agent's key is allowed as '" + lastKeyName
+                    + "', not as node '" + nodeId + "' (name the key file " + nodeId + ".key or " + nodeId + "+LABEL.key)");
         }
         String instance = b.string(Field.INSTANCE);
         SystemConfiguration system = Codec.system(b.optMap(Field.SYSTEM).isEmpty()

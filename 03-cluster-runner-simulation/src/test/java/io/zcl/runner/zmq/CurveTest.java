@@ -180,28 +180,49 @@ class CurveTest {
     @Test
     void theAllowListFolderIsReReadSoKeysRotateWithoutARestart() throws Exception {
         CurveKeys server = keygen("coordinator");
-        CurveKeys old = keygen("node-1-2025");
-        CurveKeys fresh = keygen("node-1-2026");
-        allow("node-1-2025");
+        CurveKeys old = keygen("node-1+2025");
+        CurveKeys fresh = keygen("node-1+2026");
+        allow("node-1+2025");
         ZmqCoordinator c = coordinator(server);
 
         NodeAgent withOld = agent(c, "node-1", old, server);
         assertThat(c.awaitNodes(List.of("node-1"), Duration.ofSeconds(10))).isEmpty();
         withOld.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !c.upNodes().contains("node-1"));
 
         // Step 1: the new key is not known yet: refused.
-        NodeAgent withFresh = agent(c, "node-2", fresh, server);
+        NodeAgent withFresh = agent(c, "node-1", fresh, server);
         await().atMost(Duration.ofSeconds(10)).until(() -> withFresh.handshakeFailures() >= 1);
         // Step 2: add the new public key; the agent's next retry gets in, no coordinator restart.
-        allow("node-1-2026");
-        assertThat(c.awaitNodes(List.of("node-2"), Duration.ofSeconds(10))).isEmpty();
+        allow("node-1+2026");
+        assertThat(c.awaitNodes(List.of("node-1"), Duration.ofSeconds(10))).isEmpty();
         // Step 3: remove the old public key; an agent still holding it is refused from now on.
-        Files.delete(allowed.resolve("node-1-2025.key"));
-        NodeAgent stale = agent(c, "node-3", old, server);
+        Files.delete(allowed.resolve("node-1+2025.key"));
+        NodeAgent stale = agent(c, "node-1", old, server);
         await().atMost(Duration.ofSeconds(10)).until(() -> stale.handshakeFailures() >= 1);
         assertThat(stale.handshakeFailure()).contains("refused this agent's key");
-        assertThat(c.upNodes()).contains("node-2").doesNotContain("node-3");
-        assertThat(nodeUps).doesNotContain("node-3");
+        assertThat(withFresh.state()).isEqualTo(NodeAgent.State.READY);
+    }
+
+    @Test
+    void aKeyAllowedForOneNodeCannotSayHelloAsAnother() throws Exception {
+        CurveKeys server = keygen("coordinator");
+        CurveKeys n1 = keygen("node-1");
+        allow("node-1");
+        ZmqCoordinator c = coordinator(server);
+        // The handshake passes (the key is allowed), but HELLO as node-2 is refused: NOT_ALLOWED.
+        NodeAgent impostor = agent(c, "node-2", n1, server);
+        await().atMost(Duration.ofSeconds(10)).until(() -> impostor.state() == NodeAgent.State.REJECTED);
+        assertThat(c.upNodes()).isEmpty();
+        assertThat(nodeUps).isEmpty();
+        assertThat(c.protocolErrors().count(Protocol.ErrorCode.NOT_ALLOWED)).isPositive();
+        // The same key as the node it names gets in.
+        NodeAgent honest = agent(c, "node-1", n1, server);
+        assertThat(c.awaitNodes(List.of("node-1"), Duration.ofSeconds(10))).isEmpty();
+        assertThat(honest.state()).isEqualTo(NodeAgent.State.READY);
+        assertThat(ZmqCoordinator.keyMayActAs("node-1+2026", "node-1")).isTrue();
+        assertThat(ZmqCoordinator.keyMayActAs("node-10", "node-1")).isFalse();
+        assertThat(ZmqCoordinator.keyMayActAs(null, "node-1")).isFalse();
     }
 
     @Test
