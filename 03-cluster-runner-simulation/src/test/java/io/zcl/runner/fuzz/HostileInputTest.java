@@ -217,7 +217,7 @@ class HostileInputTest {
 
         ZMQ.Socket bad = attackers.createSocket(SocketType.DEALER);
         bad.setLinger(0);
-        bad.setReceiveTimeOut(10_000);
+        bad.setReceiveTimeOut(30_000); // 16 and 32 MiB frames on a loaded 2-core machine
         bad.connect(c.endpoint());
         // Over the 16 MiB body limit but under the socket's cap: answered TOO_LARGE.
         send(bad, new byte[Protocol.MAX_BODY_BYTES + 1]);
