@@ -197,6 +197,7 @@ class CurveTest {
         allow("node-1+2026");
         assertThat(c.awaitNodes(List.of("node-1"), Duration.ofSeconds(10))).isEmpty();
         // Step 3: remove the old public key; an agent still holding it is refused from now on.
+        await().atMost(Duration.ofSeconds(10)).until(() -> withFresh.state() == NodeAgent.State.READY);
         Files.delete(allowed.resolve("node-1+2025.key"));
         NodeAgent stale = agent(c, "node-1", old, server);
         await().atMost(Duration.ofSeconds(10)).until(() -> stale.handshakeFailures() >= 1);
@@ -219,7 +220,7 @@ class CurveTest {
         // The same key as the node it names gets in.
         NodeAgent honest = agent(c, "node-1", n1, server);
         assertThat(c.awaitNodes(List.of("node-1"), Duration.ofSeconds(10))).isEmpty();
-        assertThat(honest.state()).isEqualTo(NodeAgent.State.READY);
+        await().atMost(Duration.ofSeconds(10)).until(() -> honest.state() == NodeAgent.State.READY);
         assertThat(ZmqCoordinator.keyMayActAs("node-1+2026", "node-1")).isTrue();
         assertThat(ZmqCoordinator.keyMayActAs("node-10", "node-1")).isFalse();
         assertThat(ZmqCoordinator.keyMayActAs(null, "node-1")).isFalse();

@@ -93,7 +93,12 @@ public final class MonitorCommand implements Callable<Integer> {
                 out.print(TextTable.render(monitor.stateJson(), 20));
                 out.flush();
                 if (monitor.subscriber().snapshots() == 0) {
-                    String why = EventSubscriber.diagnose(events, socketSetup, 5000);
+                    // Best effort: a probe reads the handshake's socket events, which JeroMQ does not
+                    // deliver on every attempt, so look up to three times.
+                    String why = null;
+                    for (int i = 0; i < 3 && why == null; i++) {
+                        why = EventSubscriber.diagnose(events, socketSetup, 5000);
+                    }
                     PrintWriter err = spec.commandLine().getErr();
                     err.println("zcl monitor: no snapshot from " + events + " within 10 s"
                             + (why != null ? ": " + why : ""));
