@@ -1,17 +1,15 @@
 package io.zcl.cli;
 
+import static io.zcl.cli.Run.zcl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zcl.runner.zmq.ZmqCoordinator;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Bad input to the programs: one line that says what is wrong, and a non-zero exit. */
 @Timeout(60)
@@ -19,18 +17,6 @@ class ErrorsAreOneClearLineTest {
 
     @TempDir
     Path tmp;
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run zcl(String... args) {
-        CommandLine cl = Zcl.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void aBadClusterFileNamesTheFileAndTheProblem() throws Exception {

@@ -1,20 +1,18 @@
 package io.zcl.cli;
 
+import static io.zcl.cli.Run.zcl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.CurveKeys;
 import io.zcl.runner.zmq.KeyAllowList;
 import io.zcl.runner.zmq.ZmqCoordinator;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** ./zcl keygen, and the rule: CURVE off loopback, plaintext only on loopback and only with --insecure. */
 @Timeout(60)
@@ -22,18 +20,6 @@ class SecureCliTest {
 
     @TempDir
     Path tmp;
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run zcl(String... args) {
-        CommandLine cl = Zcl.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     private Path cluster() throws Exception {
         Path cluster = tmp.resolve("cluster.yaml");

@@ -1,5 +1,6 @@
 package io.zcl.cli;
 
+import static io.zcl.cli.Run.zcl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zcl.runner.cluster.ClusterDescriptor;
@@ -7,14 +8,11 @@ import io.zcl.runner.events.EventPublisher;
 import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.CurveKeys;
 import io.zcl.runner.zmq.KeyAllowList;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The event stream to monitors follows the run's security: CURVE with --monitor-keys when the run
@@ -25,18 +23,6 @@ class SecureEventStreamCliTest {
 
     @TempDir
     Path tmp;
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run zcl(String... args) {
-        CommandLine cl = Zcl.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     private Path cluster() throws Exception {
         Path cluster = tmp.resolve("cluster.yaml");

@@ -1,31 +1,16 @@
 package io.zcl.cli;
 
+import static io.zcl.cli.Run.zcl;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class ZclCommandTest {
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run zcl(String... args) {
-        CommandLine cl = Zcl.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @Test
     void noArgumentsPrintsTheCommands() {
