@@ -62,7 +62,8 @@ class EventStreamCurveTest {
                 assertThat(diagnosed(endpoint, socket -> { })).contains("requires CURVE");
                 assertThat(diagnosed(endpoint, new Curve.Client(monitor, CurveKeys.generate().publicOnly())::secure))
                         .contains("--coordinator-key");
-                assertThat(pub.monitorsAccepted()).isEqualTo(2); // the subscriber and the probe with its key
+                // The subscriber; the probe with the good key may or may not have finished its handshake.
+                assertThat(pub.monitorsAccepted()).isBetween(1L, 2L);
                 assertThat(good.snapshots()).isEqualTo(1);
             }
         }
