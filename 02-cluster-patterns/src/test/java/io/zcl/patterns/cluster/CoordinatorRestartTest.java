@@ -34,11 +34,12 @@ class CoordinatorRestartTest {
             first.close();
 
             EventRecorder events = new EventRecorder();
-            // Ten tasks of 200 ms: two seconds of work for one worker, so both are back in time to share it.
+            // Twenty tasks of 300 ms: six seconds of work for one worker, so both are back in time to share
+            // it (with ten of 200 ms a loaded CI machine once let one worker finish before the other returned).
             // The same port again; should the OS still hold it for a moment, a fresh coordinator retries.
             AtomicReference<Coordinator> restarted = new AtomicReference<>();
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-                restarted.set(new Coordinator(settings(endpoint), Tasks.squares(10, 200)).onEvent(events).start());
+                restarted.set(new Coordinator(settings(endpoint), Tasks.squares(20, 300)).onEvent(events).start());
                 return true;
             });
             try (Coordinator second = restarted.get()) {
@@ -50,7 +51,7 @@ class CoordinatorRestartTest {
                 assertThat(events.count(Protocol.TOPIC_DISPATCHED, "w2")).isPositive();
                 assertThat(w1.connects()).isGreaterThanOrEqualTo(2);
                 assertThat(w2.connects()).isGreaterThanOrEqualTo(2);
-                assertThat(second.report().accepted()).hasSize(10);
+                assertThat(second.report().accepted()).hasSize(20);
             }
         } finally {
             first.close();
