@@ -96,6 +96,9 @@ public final class EventSubscriber implements AutoCloseable {
         return gaps.get();
     }
 
+    /** How long to wait for a snapshot before asking again. */
+    private static final long SNAPSHOT_RETRY_MS = 2000;
+
     private void loop() {
         try (ZContext ctx = new ZContext(1)) {
             ZMQ.Socket sub = ctx.createSocket(SocketType.SUB);
@@ -108,8 +111,15 @@ public final class EventSubscriber implements AutoCloseable {
             List<JsonNode> buffered = new ArrayList<>();
             try (ZMQ.Poller poller = ctx.createPoller(1)) {
                 poller.register(sub, ZMQ.Poller.POLLIN);
+                long snapshotAskedAt = System.currentTimeMillis();
                 while (running) {
                     poller.poll(250);
+                    if (!synced && System.currentTimeMillis() - snapshotAskedAt > SNAPSHOT_RETRY_MS) {
+                        // No snapshot yet: the request or the answer was lost (a slow joiner, or a
+                        // message JeroMQ's CURVE dropped), so ask again under a new topic.
+                        snapTopic = newSnapshotTopic(sub, snapTopic);
+                        snapshotAskedAt = System.currentTimeMillis();
+                    }
                     String topic;
                     while (running && (topic = sub.recvStr(ZMQ.DONTWAIT)) != null) {
                         byte[] body = sub.hasReceiveMore() ? sub.recv() : new byte[0];

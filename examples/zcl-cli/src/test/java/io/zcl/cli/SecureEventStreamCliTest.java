@@ -103,7 +103,8 @@ class SecureEventStreamCliTest {
             Run plaintext = zcl("monitor", "--events", endpoint, "--tui", "--once", "--insecure");
             assertThat(plaintext.exit()).isEqualTo(1);
             assertThat(plaintext.err()).contains("WARNING: --insecure").contains("requires CURVE");
-            assertThat(pub.monitorsRefused()).isGreaterThanOrEqualTo(2);
+            // The stranger is refused by ZAP (counted); a plaintext client fails before ZAP is asked.
+            assertThat(pub.monitorsRefused()).isGreaterThanOrEqualTo(1);
         }
     }
 }
