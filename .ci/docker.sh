@@ -3,27 +3,31 @@
 # Runs as root with no stdin (called by .ci/run). Installs docker.io, docker-compose and
 # debootstrap, starts dockerd (overlay2, else vfs), builds the jar, the base image (debootstrap)
 # and the cluster image, checks the committed compose and cluster files and the network profiles,
-# runs the committed compose file by hand, the "docker"-tagged Testcontainers tests (docker/tests)
-# and the two simulate-cluster.sh commands docker/README.md shows, and removes every container and
-# network it made, also on failure. About 6 minutes on 2 cores when the packages and the base
-# image are not there yet.
+# runs the committed compose file by hand, the "docker"-tagged Testcontainers tests (docker/tests;
+# like .ci/run for the other modules, it fails if any of them was skipped) and the two
+# simulate-cluster.sh commands docker/README.md shows (each must print a zmq and an ssh row), and
+# removes every container and network it made, also on failure. About 6 minutes on 2 cores when
+# the packages and the base image are not there yet.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 t0=$SECONDS
 step() { printf '\n=== docker: %s (%d s)\n' "$*" "$((SECONDS - t0))"; }
 
-# Containers and networks of the docker tests (Testcontainers with Ryuk off labels them) and of
-# the compose project simulate-cluster.sh uses.
+# Containers and networks of the docker tests (Testcontainers with Ryuk off labels them), of the
+# compose project simulate-cluster.sh uses, and of any project of our compose file (its services
+# carry io.zcl.role, its network io.zcl.cluster: ComposeClusterTest's project name is random).
 sweep() {
   local ids
   ids="$( { docker ps -aq --filter label=io.zcl.docker-tests
             docker ps -aq --filter label=org.testcontainers=true
+            docker ps -aq --filter label=io.zcl.role
             docker ps -aq --filter label=com.docker.compose.project=zcl-sim
             docker ps -aq --filter label=com.docker.compose.project=zcl; } | sort -u)"
   [[ -z "$ids" ]] || docker rm -f $ids >/dev/null 2>&1 || true
   ids="$( { docker network ls -q --filter label=io.zcl.docker-tests
             docker network ls -q --filter label=org.testcontainers=true
+            docker network ls -q --filter label=io.zcl.cluster
             docker network ls -q --filter label=com.docker.compose.project=zcl-sim
             docker network ls -q --filter label=com.docker.compose.project=zcl; } | sort -u)"
   [[ -z "$ids" ]] || docker network rm $ids >/dev/null 2>&1 || true
@@ -85,11 +89,34 @@ step "the committed 4-node compose file, by hand (docker/README.md)"
 )
 
 step "docker tests (Testcontainers, tag docker)"
+reports=docker/tests/target/surefire-reports
+rm -rf "$reports"
 ZCL_CI=true TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost \
   timeout 900 ./mvnw -B -ntp -pl docker/tests -am verify -Dzcl.test.excludedGroups=soak -Dgroups=docker
+# As .ci/run does for the other modules (whose check ran before these tests existed): every
+# docker test ran, none was skipped.
+if ! ls "$reports"/TEST-*.xml >/dev/null 2>&1; then
+  echo "no surefire reports in $reports: the docker tests did not run"; exit 1
+fi
+skipped=$(grep -l '<skipped' "$reports"/TEST-*.xml || true)
+if [[ -n "$skipped" ]]; then
+  echo "CI runs every docker test, but these reports contain skipped tests:"; echo "$skipped"; exit 1
+fi
+
+# simulate-cluster.sh ends with one row per transport; both must be there.
+simulate() {
+  local out
+  out="$(mktemp)"
+  timeout 600 docker/simulate-cluster.sh "$@" | tee "$out"
+  for transport in zmq ssh; do
+    grep -Eq "^ +$transport +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+\$" "$out" \
+      || { echo "simulate-cluster.sh $*: no $transport row in its transports table"; rm -f "$out"; exit 1; }
+  done
+  rm -f "$out"
+}
 
 step "docker/simulate-cluster.sh --nodes 4"
-timeout 600 docker/simulate-cluster.sh --nodes 4
+simulate --nodes 4
 
 step "docker/simulate-cluster.sh --nodes 4 --profile partitioned --fault node-3:slow-link"
-timeout 600 docker/simulate-cluster.sh --nodes 4 --profile partitioned --fault node-3:slow-link
+simulate --nodes 4 --profile partitioned --fault node-3:slow-link

@@ -45,7 +45,9 @@ services:
     image: \${ZCL_IMAGE:-zcl:local}
     hostname: coordinator
     init: true
-    command: ["sleep", "infinity"]
+    # Runs the jar once (zcl --version, kept for the healthcheck), then idles until a run is
+    # started in it; a JVM or jar that cannot start ends the container at once.
+    command: ["sh", "-c", "zcl --version >/run/zcl-version && exec sleep infinity"]
     # NET_ADMIN: a partition is cut on both ends (zcl-net partition, in the node and here).
     cap_add: [NET_ADMIN]
     environment:
@@ -56,8 +58,13 @@ services:
       - ./cluster.yaml:/etc/zcl/cluster.yaml:ro
       - \${ZCL_SSH_DIR:-./ssh}/coordinator:/etc/zcl/ssh:ro
       - \${ZCL_CURVE_DIR:-./curve}/coordinator:/etc/zcl/curve:ro
+    # Healthy: the jar ran at start (the check does not start a JVM every few seconds: each takes
+    # about a second of CPU), and what a ZeroMQ run needs is mounted and readable: the cluster file,
+    # the CURVE secret key and at least one agent key to allow. It does not mean that a run is going
+    # on (runs are started with docker-compose exec) or that any agent is connected, and it does not
+    # look at the SSH key (only an SSH run needs it).
     healthcheck:
-      test: ["CMD", "test", "-r", "/etc/zcl/cluster.yaml"]
+      test: ["CMD-SHELL", "grep -q '^zcl ' /run/zcl-version && test -r /etc/zcl/cluster.yaml && test -r /etc/zcl/curve/coordinator.key_secret && ls /etc/zcl/curve/agents/*.key >/dev/null"]
       interval: 3s
       timeout: 3s
       retries: 3
@@ -99,7 +106,9 @@ EOF
     init: true
     command: ["zcl-node"]
     cap_add: [NET_ADMIN]
-    # The agent gives up when the coordinator's name does not resolve yet, so it starts second.
+    # Started after the coordinator, so its name resolves at the agent's first try. An agent that
+    # cannot resolve it, or finds no coordinator, is not stopped by it: it tries again after a
+    # backoff that doubles up to 32 s (zcl-node gives zcl agent --connect-timeout 0: no limit).
     depends_on: [coordinator]
     environment:
       ZCL_NODE_ID: node-$i

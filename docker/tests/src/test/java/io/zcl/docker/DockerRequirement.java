@@ -1,6 +1,8 @@
 package io.zcl.docker;
 
 import com.github.dockerjava.api.exception.NotFoundException;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -38,6 +40,20 @@ final class DockerRequirement implements ExecutionCondition {
         String reason = missing + ": docker tests skipped (with ZCL_CI=true this fails instead)";
         LOG.warn("{}: {}", context.getDisplayName(), reason);
         return ConditionEvaluationResult.disabled(reason);
+    }
+
+    /**
+     * Inside a test: skips it (developer machine) or fails it (env ZCL_CI=true) with the message
+     * unless the condition holds, as io.zcl.runner.ssh.Requirements does for outside programs.
+     */
+    static void require(boolean present, String message) {
+        if (present) {
+            return;
+        }
+        if ("true".equals(System.getenv("ZCL_CI"))) {
+            Assertions.fail(message + " (ZCL_CI=true: CI must run this test)");
+        }
+        Assumptions.abort(message + " (with ZCL_CI=true this fails instead)");
     }
 
     private static synchronized String problem() {

@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
 import io.zcl.runner.journal.JournalContents;
-import io.zcl.runner.journal.JournalReader;
 import io.zcl.runner.zmq.CurveKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -186,18 +185,7 @@ final class ZclCluster implements Startable {
 
     /** Runs {@code zcl run} in the coordinator until it exits; runsDir keeps each run's folder apart. */
     ZclRun run(String runsDir, String... args) {
-        List<String> argv = new ArrayList<>(List.of("zcl", "run", "--cluster", "/etc/zcl/cluster.yaml",
-                "--runs-dir", runsDir, "--quiet"));
-        argv.addAll(List.of(args));
-        try {
-            Container.ExecResult r = coordinator.execInContainer(argv.toArray(String[]::new));
-            return new ZclRun(r.getExitCode(), r.getStdout(), r.getStderr(), journal(runsDir));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running zcl run", e);
-        }
+        return ZclRun.in(coordinator, runsDir, List.of(args));
     }
 
     /** {@link #run} on another thread, so a test can inject faults while it goes on. */
@@ -238,21 +226,7 @@ final class ZclCluster implements Startable {
 
     /** The journal of the newest run under runsDir as it is now (empty before the run starts). */
     JournalContents journal(String runsDir) {
-        try {
-            Container.ExecResult r = coordinator.execInContainer("cat", runsDir + "/latest/journal.jsonl");
-            Path local = Files.createTempFile("zcl-journal-", ".jsonl");
-            try {
-                Files.writeString(local, r.getExitCode() == 0 ? r.getStdout() : "", StandardCharsets.UTF_8);
-                return JournalReader.read(local);
-            } finally {
-                Files.deleteIfExists(local);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the journal", e);
-        }
+        return ZclRun.journal(coordinator, runsDir);
     }
 
     /** docker kill: the node's processes die at once, no BYE, no FIN from a process that exits cleanly. */
