@@ -135,6 +135,7 @@ public final class Bench {
                 }
             }
         }
+        machine.put("load_average_at_end", Machine.loadAverage());
         return new Report(machine, settings, latencies, sizes, stream, notes);
     }
 

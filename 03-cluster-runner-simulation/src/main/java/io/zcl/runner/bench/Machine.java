@@ -22,9 +22,13 @@ final class Machine {
                         .getTotalMemorySize() / (1024.0 * 1024 * 1024)));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-        m.put("load_average_at_start", String.format(java.util.Locale.ROOT, "%.2f",
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        m.put("load_average_at_start", loadAverage());
         return m;
+    }
+
+    /** The 1-minute load average, as /proc/loadavg gives it. */
+    static String loadAverage() {
+        return String.format(java.util.Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 
     private static String cpuModel() {
