@@ -82,6 +82,16 @@ public final class Bench {
     /** Makes the contender for a transport name; SSH comes from a factory the caller supplies. */
     public Report run(Map<String, Supplier<Contender>> contenders) throws Exception {
         Map<String, String> machine = Machine.describe(); // before the run loads the machine itself
+        try (Machine.LoadSampler load = new Machine.LoadSampler()) {
+            Report measured = measure(contenders);
+            load.describe(machine);
+            machine.put("load_average_at_end", Machine.loadAverage());
+            return new Report(machine, measured.settings(), measured.latencies(), measured.sizes(), measured.streamMs(),
+                    measured.notes());
+        }
+    }
+
+    private Report measure(Map<String, Supplier<Contender>> contenders) throws Exception {
         List<Latency> latencies = new ArrayList<>();
         List<SizeResult> sizes = new ArrayList<>();
         Map<String, Double> stream = new LinkedHashMap<>();
@@ -135,8 +145,7 @@ public final class Bench {
                 }
             }
         }
-        machine.put("load_average_at_end", Machine.loadAverage());
-        return new Report(machine, settings, latencies, sizes, stream, notes);
+        return new Report(Map.of(), settings, latencies, sizes, stream, notes);
     }
 
     private Histogram spawnFloor() throws Exception {

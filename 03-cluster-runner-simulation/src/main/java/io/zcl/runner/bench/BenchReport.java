@@ -188,13 +188,21 @@ public final class BenchReport {
         Optional<Integer> cpus = cpus(r);
         Optional<Double> start = number(r.machine().get("load_average_at_start"));
         Optional<Double> end = number(r.machine().get("load_average_at_end"));
+        Optional<Double> mean = number(r.machine().get("load_average_mean_during"));
+        Optional<Double> max = number(r.machine().get("load_average_max_during"));
         StringBuilder s = new StringBuilder("Machine: ").append(cpus.map(c -> c + " cores").orElse("cores unknown"));
         if (start.isEmpty()) {
             s.append("; load average not recorded");
         } else {
             s.append(fmt("; 1-minute load average %.2f when the run started", start.get()))
                     .append(cpus.map(c -> fmt(" (%.1f per core)", start.get() / c)).orElse(""));
-            end.ifPresent(l -> s.append(fmt(", %.2f when it ended (the bench's own processes included)", l)));
+            if (mean.isPresent() && max.isPresent()) {
+                s.append(fmt("; during the run (sampled each second) mean %.2f, max %.2f", mean.get(), max.get()));
+            }
+            end.ifPresent(l -> s.append(fmt(", %.2f when it ended", l)));
+            if (mean.isPresent() || end.isPresent()) {
+                s.append(" (the bench's own processes count too)");
+            }
         }
         return s.append('.').toString();
     }

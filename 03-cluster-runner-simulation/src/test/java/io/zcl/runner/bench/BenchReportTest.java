@@ -23,6 +23,8 @@ class BenchReportTest {
         Map<String, String> machine = new LinkedHashMap<>();
         machine.put("cpus", "2");
         machine.put("load_average_at_start", load);
+        machine.put("load_average_mean_during", "12.25");
+        machine.put("load_average_max_during", "40.10");
         machine.put("load_average_at_end", "9.50");
         Bench.Settings settings = new Bench.Settings(List.of(1, 64), 500, 100, 5, 0, 1000, List.of("zmq", "ssh"));
         List<Bench.Latency> latencies = List.of(latency("spawn (floor)", spawn, spawn * 1.3, spawn * 2, spawn * 3),
@@ -42,8 +44,9 @@ class BenchReportTest {
 
         assertThat(md).contains("| ZeroMQ p50 >= 3 x faster than SSH (open connection) | 25.300 / 10.200 ms = 2.5 x | **no** |");
         String misses = md.substring(md.indexOf("### The misses, in this run's figures"), md.indexOf("## Notes"));
-        assertThat(misses).contains("Machine: 2 cores; 1-minute load average 37.56 when the run started (18.8 per core), "
-                + "9.50 when it ended");
+        assertThat(misses).contains("Machine: 2 cores; 1-minute load average 37.56 when the run started (18.8 per core); "
+                + "during the run (sampled each second) mean 12.25, max 40.10, 9.50 when it ended (the bench's own processes "
+                + "count too).");
 
         // per command against SSH: both p50s, the floor's share of each, the overheads above the floor
         assertThat(misses).contains("**ZeroMQ p50 >= 3 x faster than SSH (open connection)** (25.300 / 10.200 ms = 2.5 x)",
