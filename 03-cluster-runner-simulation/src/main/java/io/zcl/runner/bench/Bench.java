@@ -61,9 +61,13 @@ public final class Bench {
         }
     }
 
-    /** What one transport did at one cluster size. */
+    /**
+     * What one transport did at one cluster size. {@code lostWhileMeasuring}: how often the transport
+     * declared a node lost before the deliberate kill (null when it cannot tell).
+     */
     public record SizeResult(String transport, int nodes, double setupMs, double fanoutMedianMs, double[] fanoutMs,
-                             double commandsPerSecond, Double detectionMs, Long coordinatorBytesPerNode) {
+                             double commandsPerSecond, Double detectionMs, Long coordinatorBytesPerNode,
+                             Long lostWhileMeasuring) {
     }
 
     /** The whole run. */
@@ -133,6 +137,8 @@ public final class Bench {
                     Arrays.sort(sorted);
                     progress.accept(transport + ": sustained commands/s on " + n + " nodes");
                     double rate = sustained(c);
+                    Long lostWhileMeasuring = c.nodesLostWhileMeasuring().isPresent()
+                            ? c.nodesLostWhileMeasuring().getAsLong() : null;
                     Double detection = null;
                     if (first || i == settings.nodeCounts().size() - 1) {
                         progress.accept(transport + ": killing the nodes' side, waiting for the transport to notice");
@@ -141,7 +147,7 @@ public final class Bench {
                     }
                     Long perNode = c.coordinatorBytes().isPresent() ? c.coordinatorBytes().getAsLong() / n : null;
                     sizes.add(new SizeResult(transport, n, setup.toNanos() / 1e6, sorted[sorted.length / 2], fanout, rate,
-                            detection, perNode));
+                            detection, perNode, lostWhileMeasuring));
                 }
             }
         }

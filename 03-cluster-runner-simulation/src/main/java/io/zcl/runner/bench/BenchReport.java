@@ -44,13 +44,14 @@ public final class BenchReport {
         }
         md.append("\n![latency CDF](latency-cdf.svg)\n");
 
-        md.append("\n## By cluster size\n\n| transport | nodes | connect all ms | fan-out `true` median ms | commands/s | failure detected ms | coordinator bytes/node |\n")
-                .append("|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append("\n## By cluster size\n\n| transport | nodes | connect all ms | fan-out `true` median ms | commands/s | failure detected ms | coordinator bytes/node | nodes lost while measured |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Bench.SizeResult s : r.sizes()) {
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.0f | %s | %s |%n", s.transport(), s.nodes(),
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.0f | %s | %s | %s |%n", s.transport(), s.nodes(),
                     s.setupMs(), s.fanoutMedianMs(), s.commandsPerSecond(),
                     s.detectionMs() == null ? "-" : String.format(Locale.ROOT, "%.0f", s.detectionMs()),
-                    s.coordinatorBytesPerNode() == null ? "-" : s.coordinatorBytesPerNode().toString()));
+                    s.coordinatorBytesPerNode() == null ? "-" : s.coordinatorBytesPerNode().toString(),
+                    s.lostWhileMeasuring() == null ? "-" : s.lostWhileMeasuring().toString()));
         }
         md.append("\n![makespan](makespan.svg)\n");
         if (!r.streamMs().isEmpty()) {
@@ -68,6 +69,7 @@ public final class BenchReport {
         List<Target> missed = targets.stream().filter(t -> Boolean.FALSE.equals(t.holds())).toList();
         if (!missed.isEmpty()) {
             md.append("\n### The misses, in this run's figures\n\n").append(machineLoad(r)).append('\n');
+            lostWhileMeasured(r).ifPresent(l -> md.append('\n').append(l).append('\n'));
             for (Target t : missed) {
                 md.append("\n**").append(t.name()).append("** (").append(t.measured()).append(")\n\n");
                 t.figures().forEach(f -> md.append("- ").append(f).append('\n'));
@@ -205,6 +207,15 @@ public final class BenchReport {
             }
         }
         return s.append('.').toString();
+    }
+
+    /** How often each size's ZeroMQ agents were declared lost before the deliberate kill, if known. */
+    static Optional<String> lostWhileMeasured(Bench.Report r) {
+        List<String> parts = r.sizes().stream().filter(s -> s.transport().equals("zmq") && s.lostWhileMeasuring() != null)
+                .map(s -> s.nodes() + (s.nodes() == 1 ? " node: " : " nodes: ") + s.lostWhileMeasuring()).toList();
+        return parts.isEmpty() ? Optional.empty() : Optional.of("ZeroMQ agents declared lost while being measured (no "
+                + "message for liveness x interval), before the deliberate kill, by cluster size: " + String.join(", ", parts)
+                + ". A lost agent says HELLO again; its commands wait for it.");
     }
 
     private static Optional<Integer> cpus(Bench.Report r) {

@@ -31,10 +31,10 @@ class BenchReportTest {
                 latency("zmq", zmq, zmq * 1.5, zmq * 2.5, zmq * 3), latency("zmq no-spawn", noop, noop * 10, noop * 20, noop * 40),
                 latency("ssh", ssh, ssh * 1.4, ssh * 2, ssh * 3));
         List<Bench.SizeResult> sizes = List.of(
-                new Bench.SizeResult("zmq", 1, 1000, 8.0, new double[] {8.0}, 120, 3011.0, 120_000L),
-                new Bench.SizeResult("zmq", 64, 1400, zmqFanout64, new double[] {zmqFanout64}, 80, 2043.0, 14_000L),
-                new Bench.SizeResult("ssh", 1, 170, 50, new double[] {50}, 33, 19.0, null),
-                new Bench.SizeResult("ssh", 64, sshSetup64, sshFanout64, new double[] {sshFanout64}, 28, 1700.0, null));
+                new Bench.SizeResult("zmq", 1, 1000, 8.0, new double[] {8.0}, 120, 3011.0, 120_000L, 0L),
+                new Bench.SizeResult("zmq", 64, 1400, zmqFanout64, new double[] {zmqFanout64}, 80, 2043.0, 14_000L, 27L),
+                new Bench.SizeResult("ssh", 1, 170, 50, new double[] {50}, 33, 19.0, null, null),
+                new Bench.SizeResult("ssh", 64, sshSetup64, sshFanout64, new double[] {sshFanout64}, 28, 1700.0, null, null));
         return new Bench.Report(machine, settings, latencies, sizes, Map.of(), Map.of("detection zmq", "heartbeat 1000 ms"));
     }
 
@@ -47,6 +47,10 @@ class BenchReportTest {
         assertThat(misses).contains("Machine: 2 cores; 1-minute load average 37.56 when the run started (18.8 per core); "
                 + "during the run (sampled each second) mean 12.25, max 40.10, 9.50 when it ended (the bench's own processes "
                 + "count too).");
+
+        assertThat(misses).contains("ZeroMQ agents declared lost while being measured (no message for liveness x interval), "
+                + "before the deliberate kill, by cluster size: 1 node: 0, 64 nodes: 27.");
+        assertThat(md).contains("| zmq | 64 | 1400.0 | 756.0 | 80 | 2043 | 14000 | 27 |", "| ssh | 64 | 3394.0 | 1952.0 | 28 | 1700 | - | - |");
 
         // per command against SSH: both p50s, the floor's share of each, the overheads above the floor
         assertThat(misses).contains("**ZeroMQ p50 >= 3 x faster than SSH (open connection)** (25.300 / 10.200 ms = 2.5 x)",
