@@ -12,8 +12,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Writes a {@link Bench.Report} as bench.json (raw), bench.md (tables and the targets as ratios)
- * and two SVG charts: the latency CDF per transport and fan-out makespan against cluster size.
+ * Writes a {@link Bench.Report} as bench.json (raw), bench.md (tables, the targets as ratios and,
+ * for each missed target, the figures of the same run that bear on it) and two SVG charts: the
+ * latency CDF per transport and fan-out makespan against cluster size.
  */
 public final class BenchReport {
 
