@@ -2,6 +2,8 @@
 # Runs, as typed, the commands the module READMEs (01, 02, 03) and docs/ show that
 # smoke-examples.sh and docs-commands.sh do not: each role of a multi-process example as its own
 # process, the perf pairs with the README's arguments, and the other simulate variants.
+# Also the 01 README's commands without the launcher (java -cp), one test class per module as the
+# module READMEs show it (-Dtest=...), and docs/security.md's keygen.
 # A role that runs until stopped is started in the background and stopped by its PID once the
 # role that finishes on its own (shown last in the README) has exited 0.
 set -euo pipefail
@@ -69,6 +71,18 @@ waitfor
 foreground ./zcl example req-rep --help
 foreground ./zcl example thr --transport inproc
 foreground ./zcl example lat --transport inproc
+# "Without the launcher": the same main with java -cp (shell expansion as typed, hence bash -c)
+limit=300
+foreground ./mvnw -q -B -pl 01-zmq-basics compile dependency:build-classpath -Dmdep.outputFile=/tmp/01.cp
+foreground bash -c 'java -cp 01-zmq-basics/target/classes:$(cat /tmp/01.cp) io.zcl.basics.reqrep.ReqRep'
+grep -q 'every request answered: true' "$logs/$n.log" || { echo "ReqRep via java -cp should answer every request"; exit 1; }
+foreground bash -c 'java -cp 01-zmq-basics/target/classes:$(cat /tmp/01.cp) io.zcl.basics.reqrep.ReqRep --help'
+grep -q '^usage: req-rep' "$logs/$n.log" || { echo "ReqRep --help should print its usage"; exit 1; }
+# "Tests": one test class of the module, as the README shows it
+rm -f 01-zmq-basics/target/surefire-reports/TEST-io.zcl.basics.ReqRepTest.xml  # so the check below sees this run
+foreground ./mvnw -q -B -pl 01-zmq-basics -am verify -Dtest=ReqRepTest -Dsurefire.failIfNoSpecifiedTests=false
+test -s 01-zmq-basics/target/surefire-reports/TEST-io.zcl.basics.ReqRepTest.xml || { echo "ReqRepTest did not run"; exit 1; }
+limit=120
 
 echo "--- 02-cluster-patterns/README.md: several terminals"
 background ./zcl example cluster worker --connect tcp://localhost:5570 --name w1
@@ -82,11 +96,26 @@ for _ in $(seq 30); do grep -q 'heard the server' "$logs/$n.log" && break; sleep
 grep -q 'heard the server' "$logs/$n.log" || { echo "heartbeat client never heard the server"; tail "$logs"/*.log; exit 1; }
 tail -2 "$logs/$n.log"
 stop_bg
+limit=300
+rm -f 02-cluster-patterns/target/surefire-reports/TEST-io.zcl.patterns.heartbeat.LivenessTest.xml  # so the check below sees this run
+foreground ./mvnw -q -B -pl 02-cluster-patterns -am verify -Dtest=LivenessTest -Dsurefire.failIfNoSpecifiedTests=false
+test -s 02-cluster-patterns/target/surefire-reports/TEST-io.zcl.patterns.heartbeat.LivenessTest.xml || { echo "LivenessTest did not run"; exit 1; }
 
 echo "--- 03-cluster-runner-simulation/README.md"
+rm -f 03-cluster-runner-simulation/target/surefire-reports/TEST-io.zcl.runner.schedule.ScheduleTest.xml  # so the check below sees this run
+foreground ./mvnw -q -B -pl 03-cluster-runner-simulation -am verify -Dtest=ScheduleTest -Dsurefire.failIfNoSpecifiedTests=false
+test -s 03-cluster-runner-simulation/target/surefire-reports/TEST-io.zcl.runner.schedule.ScheduleTest.xml || { echo "ScheduleTest did not run"; exit 1; }
 limit=400  # the hang fault holds each of node-9's groups until the 15 s command timeout
 foreground ./zcl simulate --transport local --runs-dir "$runs/local"
 foreground ./zcl simulate --nodes 16 --leaves 4 --fault node-5:faulty-gpu --fault node-9:hang --runs-dir "$runs/faults"
 grep -q '| FAIL | node-5 |' "$runs/faults/latest/summary.md" || { echo "node-5 should be blamed"; exit 1; }
 foreground ./zcl simulate --help
+
+echo "--- docs/security.md: keygen, and the four files it says it makes"
+limit=120
+foreground ./zcl keygen --dir "$runs/keys" --name coordinator --name node-1 --name node-2
+for f in coordinator.key coordinator.key_secret node-1.key node-1.key_secret; do
+  test -s "$runs/keys/$f" || { echo "keygen should make $f"; ls -l "$runs/keys"; exit 1; }
+done
+test "$(stat -c %a "$runs/keys/node-1.key_secret")" = 600 || { echo "a secret key file should be mode 600"; exit 1; }
 echo "module README commands OK"

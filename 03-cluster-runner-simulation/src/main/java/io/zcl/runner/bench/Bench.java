@@ -61,9 +61,13 @@ public final class Bench {
         }
     }
 
-    /** What one transport did at one cluster size. */
+    /**
+     * What one transport did at one cluster size. {@code lostWhileMeasuring}: how often the transport
+     * declared a node lost before the deliberate kill (null when it cannot tell).
+     */
     public record SizeResult(String transport, int nodes, double setupMs, double fanoutMedianMs, double[] fanoutMs,
-                             double commandsPerSecond, Double detectionMs, Long coordinatorBytesPerNode) {
+                             double commandsPerSecond, Double detectionMs, Long coordinatorBytesPerNode,
+                             Long lostWhileMeasuring) {
     }
 
     /** The whole run. */
@@ -82,6 +86,16 @@ public final class Bench {
     /** Makes the contender for a transport name; SSH comes from a factory the caller supplies. */
     public Report run(Map<String, Supplier<Contender>> contenders) throws Exception {
         Map<String, String> machine = Machine.describe(); // before the run loads the machine itself
+        try (Machine.LoadSampler load = new Machine.LoadSampler()) {
+            Report measured = measure(contenders);
+            load.describe(machine);
+            machine.put("load_average_at_end", Machine.loadAverage());
+            return new Report(machine, measured.settings(), measured.latencies(), measured.sizes(), measured.streamMs(),
+                    measured.notes());
+        }
+    }
+
+    private Report measure(Map<String, Supplier<Contender>> contenders) throws Exception {
         List<Latency> latencies = new ArrayList<>();
         List<SizeResult> sizes = new ArrayList<>();
         Map<String, Double> stream = new LinkedHashMap<>();
@@ -123,6 +137,8 @@ public final class Bench {
                     Arrays.sort(sorted);
                     progress.accept(transport + ": sustained commands/s on " + n + " nodes");
                     double rate = sustained(c);
+                    Long lostWhileMeasuring = c.nodesLostWhileMeasuring().isPresent()
+                            ? c.nodesLostWhileMeasuring().getAsLong() : null;
                     Double detection = null;
                     if (first || i == settings.nodeCounts().size() - 1) {
                         progress.accept(transport + ": killing the nodes' side, waiting for the transport to notice");
@@ -131,11 +147,11 @@ public final class Bench {
                     }
                     Long perNode = c.coordinatorBytes().isPresent() ? c.coordinatorBytes().getAsLong() / n : null;
                     sizes.add(new SizeResult(transport, n, setup.toNanos() / 1e6, sorted[sorted.length / 2], fanout, rate,
-                            detection, perNode));
+                            detection, perNode, lostWhileMeasuring));
                 }
             }
         }
-        return new Report(machine, settings, latencies, sizes, stream, notes);
+        return new Report(Map.of(), settings, latencies, sizes, stream, notes);
     }
 
     private Histogram spawnFloor() throws Exception {

@@ -27,6 +27,14 @@ public interface Contender extends AutoCloseable {
      */
     Duration killAndDetect() throws Exception;
 
+    /**
+     * How many times the transport declared a node lost while it was being measured, before the
+     * deliberate kill (a node that misses its heartbeats on a starved machine), when it can tell.
+     */
+    default OptionalLong nodesLostWhileMeasuring() {
+        return OptionalLong.empty();
+    }
+
     /** Heap the coordinator side holds for its N connections, when it can be told apart. */
     OptionalLong coordinatorBytes();
 

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The coordinator in this JVM; the N agents in a child JVM ({@link AgentFarm}), so the process
@@ -26,6 +27,8 @@ final class ZmqContender implements Contender {
     private Process farm;
     private List<String> nodeIds = List.of();
     private volatile CountDownLatch firstLost = new CountDownLatch(1);
+    private final AtomicLong lostWhileMeasuring = new AtomicLong();
+    private volatile boolean killed;
     private long coordinatorBytes = -1;
 
     ZmqContender(int heartbeatMs) {
@@ -44,6 +47,9 @@ final class ZmqContender implements Contender {
         coordinator.addListener(new CoordinatorListener() {
             @Override
             public void nodeLost(String nodeId, String reason) {
+                if (!killed) {
+                    lostWhileMeasuring.incrementAndGet();
+                }
                 firstLost.countDown();
             }
         });
@@ -85,12 +91,18 @@ final class ZmqContender implements Contender {
     @Override
     public Duration killAndDetect() throws Exception {
         firstLost = new CountDownLatch(1);
+        killed = true;
         long t0 = System.nanoTime();
         farm.destroyForcibly(); // SIGKILL: no BYE, only silence
         if (!firstLost.await(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("no node reported lost within 60 s of killing the agents");
         }
         return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    @Override
+    public OptionalLong nodesLostWhileMeasuring() {
+        return OptionalLong.of(lostWhileMeasuring.get());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.zcl.runner.auto;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.zcl.runner.api.JournalWriter;
 import io.zcl.runner.api.NodeEvent;
@@ -149,11 +150,8 @@ class AutoTransportTest {
         return agent.start();
     }
 
-    private static void awaitDown(ZmqCoordinator coordinator, String node) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (coordinator.upNodes().contains(node)) {
-            assertThat(System.nanoTime()).as(node + " still up 10 s after its agent stopped").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    private static void awaitDown(ZmqCoordinator coordinator, String node) {
+        await().alias(node + " down within 10 s of its agent stopping").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20)).until(() -> !coordinator.upNodes().contains(node));
     }
 }

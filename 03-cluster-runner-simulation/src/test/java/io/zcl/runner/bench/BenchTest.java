@@ -35,12 +35,15 @@ class BenchTest {
             assertThat(s.commandsPerSecond()).isPositive();
             // killed agents are noticed within liveness x interval (+ scheduling slack)
             assertThat(s.detectionMs()).isNotNull().isBetween(0.0, 3 * 300.0 + 1500);
+            // counted (the kill's own losses are not), so bench.md can say when agents dropped out mid-measurement
+            assertThat(s.lostWhileMeasuring()).isNotNull().isNotNegative();
         });
         assertThat(report.streamMs()).containsKey("zmq");
         assertThat(steps).isNotEmpty();
 
         BenchReport.write(report, dir, "./zcl bench --nodes 1,4");
-        assertThat(Files.readString(dir.resolve("bench.md"))).contains("## Targets", "ZeroMQ round trip without spawn");
+        assertThat(Files.readString(dir.resolve("bench.md"))).contains("## Targets", "ZeroMQ round trip without spawn",
+                "nodes lost while measured |");
         assertThat(Files.readString(dir.resolve("bench.json"))).contains("\"p50_ms\"");
         assertThat(Files.readString(dir.resolve("latency-cdf.svg"))).startsWith("<svg").contains("polyline");
         assertThat(Files.readString(dir.resolve("makespan.svg"))).startsWith("<svg").contains("circle");

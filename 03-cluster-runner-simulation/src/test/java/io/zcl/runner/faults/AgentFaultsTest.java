@@ -53,7 +53,7 @@ class AgentFaultsTest {
             var result = run.runAsync(PLAN);
 
             ChildProcesses.await("node-2's first command", Duration.ofSeconds(20), () -> run.first("started", "node-2", 0) != null);
-            Thread.sleep(300); // mid-command: the burn takes 1.8 s
+            Thread.sleep(300); // deliberate: the kill lands 300 ms after the RUN went out, inside the 1.8 s burn
             long killed = System.nanoTime();
             ChildProcesses.kill9(node2);
 
@@ -101,7 +101,7 @@ class AgentFaultsTest {
             var result = run.runAsync(PLAN);
 
             ChildProcesses.await("node-2's first command", Duration.ofSeconds(20), () -> run.first("started", "node-2", 0) != null);
-            Thread.sleep(300);
+            Thread.sleep(300); // deliberate: the kill lands 300 ms after the RUN went out, inside the 1.8 s burn
             long killed = System.nanoTime();
             ChildProcesses.kill9(node2);
             children.java("node-2-again", AgentProcess.class, 0, run.endpoint, "" + NODES, "" + HEARTBEAT_MS,

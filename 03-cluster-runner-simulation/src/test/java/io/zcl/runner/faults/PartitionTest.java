@@ -54,7 +54,7 @@ class PartitionTest {
 
             long cut = System.nanoTime();
             proxy.partition();
-            Thread.sleep(PARTITION_MS);
+            Thread.sleep(PARTITION_MS); // deliberate: the partition lasts 10 s, longer than the liveness window
             long healed = System.nanoTime();
             proxy.heal();
             PlanRunner.Result r = result.get(60, TimeUnit.SECONDS);

@@ -129,9 +129,10 @@ class PythonCoordinatorInteropTest {
         JsonNode up2 = request(Map.of("op", "await_up", "node", "node-2"), "up");
         assertThat(up2.path("hostname").asText()).isEqualTo("host-node-2"); // the SystemConfiguration from HELLO
 
-        // idle for 6 x the heartbeat: the Python side's HEARTBEATs keep the agents from reconnecting
-        Thread.sleep(1500);
-        assertThat(node1.reconnects()).as("agent reconnects while idle").isZero();
+        // idle for 6 x the heartbeat: the Python side's HEARTBEATs keep the agents from reconnecting all that time
+        // (Awaitility by its full name: this class has an await of its own, for the Python side's events)
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(node1.reconnects()).as("agent reconnects while idle").isZero());
 
         // stdout and stderr, streamed as OUTPUT and captured in the RESULT
         String id = send(Map.of("op", "run", "node", "node-1",
@@ -204,7 +205,8 @@ class PythonCoordinatorInteropTest {
     void aCommandSentWhileTheAgentIsAwayRunsWhenItComesBack() throws Exception {
         // The RUN waits in the Python coordinator for the node's HELLO (section 6.3: a command never sent is sent on HELLO).
         String id = send(Map.of("op", "run", "node", "node-3", "argv", List.of("echo", "late")));
-        Thread.sleep(500);
+        // The Python side takes requests in order, so once it answers "stats" it holds the RUN, and has sent none.
+        assertThat(request(Map.of("op", "stats"), "stats").path("runs_sent").asInt()).isZero();
         agent("node-3");
         JsonNode r = awaitResult(id);
         assertThat(r.path("status").asText()).isEqualTo("COMPLETED");

@@ -68,9 +68,11 @@ class AckAfterHandoverTest {
         Command cmd = Command.of("echo", "done");
         CommandResult r = c.executor("node-1").run(cmd).get(10, TimeUnit.SECONDS);
         assertThat(r.stdout()).isEqualTo("done");
-        Thread.sleep(3L * HB); // an ACK on receipt would have arrived by now
-        assertThat(a.unackedIds()).containsExactly(cmd.id());
-        assertThat(c.awaitingAck()).isEqualTo(1);
+        // An ACK on receipt would arrive within 3 heartbeats: the agent must hold the RESULT all that time.
+        await().during(Duration.ofMillis(3L * HB)).atMost(Duration.ofMillis(3L * HB + 5000)).untilAsserted(() -> {
+            assertThat(a.unackedIds()).containsExactly(cmd.id());
+            assertThat(c.awaitingAck()).isEqualTo(1);
+        });
 
         // The journal refuses the line (device full): nothing is acknowledged, the agent keeps it.
         try (var full = ResultHandover.ackingJournal(JsonlJournalWriter.open(Path.of("/dev/full")), c)) {
@@ -78,8 +80,8 @@ class AckAfterHandoverTest {
         } catch (RuntimeException closeRethrowsTheFailure) {
             // expected: the writer failed
         }
-        Thread.sleep(3L * HB);
-        assertThat(a.unackedIds()).containsExactly(cmd.id());
+        await().during(Duration.ofMillis(3L * HB)).atMost(Duration.ofMillis(3L * HB + 5000))
+                .untilAsserted(() -> assertThat(a.unackedIds()).containsExactly(cmd.id()));
 
         // A journal that works: once the line is durable, the ACK goes and the agent lets go.
         try (var journal = ResultHandover.ackingJournal(JsonlJournalWriter.open(tmp.resolve("j.jsonl")), c)) {
