@@ -135,6 +135,7 @@ public final class NodeAgent implements AutoCloseable {
     private Thread thread;
     private volatile Curve.Client curve;
     private volatile String handshakeFailure;
+    private volatile String connectProblem;
     private final AtomicLong handshakeFailures = new AtomicLong();
     private HandshakeWatch watch;
 
@@ -173,6 +174,14 @@ public final class NodeAgent implements AutoCloseable {
     /** Why the last handshake with the coordinator failed (refused key, wrong coordinator key), or null. */
     public String handshakeFailure() {
         return handshakeFailure;
+    }
+
+    /**
+     * Why the last attempt could not even open a connection (e.g. "unreachable: host name X does
+     * not resolve (DNS not ready yet?)"), or null once an attempt got further. The agent keeps retrying.
+     */
+    public String connectProblem() {
+        return connectProblem;
     }
 
     /** Handshakes with the coordinator that failed since start. */
@@ -238,15 +247,18 @@ public final class NodeAgent implements AutoCloseable {
                 String why;
                 try {
                     connect();
+                    connectProblem = null; // this attempt got as far as a socket: report what happens next
                     String failed = runSession();
                     why = failed != null ? "refused the handshake: " + failed
                             : "silent for " + liveness.silenceMs(clock.getAsLong()) + " ms";
                 } catch (org.zeromq.ZMQException e) {
                     // e.g. a host name that does not resolve yet (a container still starting): retry
-                    why = "not reachable (" + e.getMessage() + ")";
+                    why = unreachable(e);
+                    connectProblem = why;
                 }
                 closeSocket();
                 if (running0) {
+                    state = State.CONNECTING; // not READY while waiting out the backoff
                     long delay = backoff.nextDelayMs();
                     reconnects.incrementAndGet();
                     LOG.warn("{}: coordinator {} {}; reconnecting in {} ms", settings.nodeId(), settings.coordinator(),
@@ -265,6 +277,17 @@ public final class NodeAgent implements AutoCloseable {
             }
             stopped.countDown();
         }
+    }
+
+    /** Why connect() failed, in words: an unresolvable host name says so (JeroMQ wraps UnknownHostException). */
+    private String unreachable(org.zeromq.ZMQException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException) {
+                String host = settings.coordinator().replaceFirst("^[a-z]+://", "").replaceFirst(":[^:\\]]*$", "");
+                return "unreachable: host name " + host + " does not resolve (DNS not ready yet?)";
+            }
+        }
+        return "not reachable (" + e.getMessage() + ")";
     }
 
     private void connect() {
@@ -309,7 +332,8 @@ public final class NodeAgent implements AutoCloseable {
             failed = pollUntilDeadOrStopped(poller, sockIdx, wakeIdx, watchIdx);
         }
         if (sessionUp) {
-            send(Message.of(Cmd.BYE, Map.of(Field.REASON, "agent stopping")));
+            // Also when the coordinator went silent: if it still hears us, it drops this connection now.
+            send(Message.of(Cmd.BYE, Map.of(Field.REASON, running0 ? "coordinator silent: reconnecting" : "agent stopping")));
         }
         return failed;
     }

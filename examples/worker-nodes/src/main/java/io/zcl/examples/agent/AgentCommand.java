@@ -97,6 +97,11 @@ public final class AgentCommand implements Callable<Integer> {
         if (!coordinator.matches("(tcp|ipc|inproc)://.+")) {
             throw new IllegalArgumentException("--coordinator must look like tcp://HOST:PORT, got '" + coordinator + "'");
         }
+        if (coordinator.startsWith("tcp://") && !hasPort(coordinator)) {
+            // JeroMQ would throw from the agent's thread and stop it with a stack trace
+            throw new IllegalArgumentException("--coordinator needs a port 1..65535: tcp://HOST:PORT, got '"
+                    + coordinator + "'");
+        }
         if (fault != null && !emulate) {
             throw new IllegalArgumentException("--fault needs --emulate");
         }
@@ -138,6 +143,11 @@ public final class AgentCommand implements Callable<Integer> {
                         coordinator, connectTimeout, agent.handshakeFailure());
                 return 3;
             }
+            if (agent.state() == NodeAgent.State.CONNECTING && agent.connectProblem() != null) {
+                spec.commandLine().getErr().printf("zcl agent: no session with coordinator %s within %s: %s "
+                        + "(--connect-timeout 0 keeps trying)%n", coordinator, connectTimeout, agent.connectProblem());
+                return 3;
+            }
             if (agent.state() == NodeAgent.State.CONNECTING) {
                 spec.commandLine().getErr().printf("zcl agent: coordinator %s did not answer within %s "
                         + "(is it running, and is the port reachable from here?)%n", coordinator, connectTimeout);
@@ -154,6 +164,11 @@ public final class AgentCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static boolean hasPort(String endpoint) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("tcp://.+:(\\d{1,5})").matcher(endpoint);
+        return m.matches() && Integer.parseInt(m.group(1)) >= 1 && Integer.parseInt(m.group(1)) <= 65535;
     }
 
     /** CURVE settings from --curve-secret and --coordinator-key, or null for --insecure on loopback. */
