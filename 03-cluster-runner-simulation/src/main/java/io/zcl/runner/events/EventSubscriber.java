@@ -2,6 +2,7 @@ package io.zcl.runner.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zcl.runner.zmq.ConnectRace;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ public final class EventSubscriber implements AutoCloseable {
             sub.setLinger(0);
             sub.setRcvHWM(100_000);
             socketSetup.accept(sub);
-            sub.connect(endpoint);
+            ConnectRace.connect(sub, endpoint);
             sub.subscribe(EventPublisher.UPDATES.getBytes(StandardCharsets.UTF_8));
             String snapTopic = newSnapshotTopic(sub, null);
             List<JsonNode> buffered = new ArrayList<>();

@@ -5,6 +5,7 @@ import io.zcl.runner.fuzz.HostileInputs.Input;
 import io.zcl.runner.fuzz.HostileInputs.Kind;
 import io.zcl.runner.fuzz.HostileInputs.Target;
 import io.zcl.runner.zmq.Body;
+import io.zcl.runner.zmq.ConnectRace;
 import io.zcl.runner.zmq.Message;
 import io.zcl.runner.zmq.Protocol;
 import io.zcl.runner.zmq.Protocol.Cmd;
@@ -79,7 +80,7 @@ public final class CoordinatorFuzzer {
         try {
             s.setLinger(0);
             s.setReceiveTimeOut(PROBE_TIMEOUT_MS);
-            s.connect(endpoint);
+            ConnectRace.connect(s, endpoint);
             boolean session = false;
             for (long i = 0; keepGoing != null ? keepGoing.getAsBoolean() : i < inputs; i++) {
                 if (authenticated && !session) {

@@ -382,7 +382,9 @@ public final class NodeAgent implements AutoCloseable {
                 handle(Message.parse(msg));
             } catch (ProtocolException e) {
                 errors.record(LOG, "coordinator (at " + settings.nodeId() + ")", e.code(), e.getMessage());
-                send(Message.error(e.code(), e.getMessage()));
+                if (!trySend(Message.error(e.code(), e.getMessage()))) {
+                    errors.recordUnsent(LOG, "coordinator (at " + settings.nodeId() + ")", e.code());
+                }
                 resync();
             } catch (RuntimeException e) {
                 // A handler bug must not stop the agent: its node would be lost for good.

@@ -21,6 +21,7 @@ public final class ProtocolErrors {
     private final AtomicLongArray byCode = new AtomicLongArray(ErrorCode.values().length);
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong internal = new AtomicLong();
+    private final AtomicLong unsent = new AtomicLong();
     private long windowStartMs;
     private int loggedInWindow;
     private long unlogged;
@@ -80,6 +81,15 @@ public final class ProtocolErrors {
         log.error("message from {} could not be handled (the I/O thread carries on)", peer, e);
     }
 
+    /**
+     * Counts an ERROR reply that ZeroMQ would not queue (the peer's queue is full, or the peer is
+     * gone: ROUTER_MANDATORY), so the peer never sees it; logged like the errors.
+     */
+    public void recordUnsent(Logger log, String peer, ErrorCode code) {
+        unsent.incrementAndGet();
+        logLimited(log, "ERROR {} to {} not sent: {}", code, peer, "its queue is full or it is gone");
+    }
+
     private synchronized void logLimited(Logger log, String format, Object a, Object b, Object c) {
         long now = System.currentTimeMillis();
         if (now - windowStartMs >= 1000) {
@@ -106,6 +116,11 @@ public final class ProtocolErrors {
     /** Messages that made the handler throw unexpectedly (should stay 0). */
     public long internalErrors() {
         return internal.get();
+    }
+
+    /** ERROR replies that could not be queued for their peer (see {@link #recordUnsent}). */
+    public long unsentReplies() {
+        return unsent.get();
     }
 
     public long count(ErrorCode code) {

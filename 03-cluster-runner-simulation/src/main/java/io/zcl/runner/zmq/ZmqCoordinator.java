@@ -559,7 +559,9 @@ public final class ZmqCoordinator implements AutoCloseable {
                     if (m.cmd() != Cmd.BYE && m.cmd() != Cmd.ERROR) {
                         // After a coordinator restart agents still talk over their old connection.
                         errors.recordRefusal(ErrorCode.HELLO_REQUIRED);
-                        sendTo(identity, Message.error(ErrorCode.HELLO_REQUIRED, "no session: send HELLO first"));
+                        if (!sendTo(identity, Message.error(ErrorCode.HELLO_REQUIRED, "no session: send HELLO first"))) {
+                            errors.recordUnsent(LOG, HexFormat.of().formatHex(identity), ErrorCode.HELLO_REQUIRED);
+                        }
                     }
                     continue;
                 }
@@ -568,7 +570,9 @@ public final class ZmqCoordinator implements AutoCloseable {
                 String peer = session != null ? session.nodeId : HexFormat.of().formatHex(identity);
                 errors.record(LOG, peer, e.code(), e.getMessage());
                 listeners.forEach(l -> l.protocolError(peer, e.code(), e.getMessage()));
-                sendTo(identity, Message.error(e.code(), e.getMessage()));
+                if (!sendTo(identity, Message.error(e.code(), e.getMessage()))) {
+                    errors.recordUnsent(LOG, peer, e.code());
+                }
             } catch (RuntimeException e) {
                 // A handler bug must not take the I/O thread (and every node's session) down with it.
                 errors.recordInternal(LOG, session != null ? session.nodeId : HexFormat.of().formatHex(identity), e);

@@ -89,7 +89,7 @@ public final class ZmqJournalWriter implements JournalWriter {
     private void loop() {
         try (ZMQ.Socket socket = ctx.createSocket(SocketType.DEALER); ZMQ.Poller poller = ctx.createPoller(2)) {
             socket.setLinger(0);
-            socket.connect(collector);
+            ConnectRace.connect(socket, collector);
             int sock = poller.register(socket, ZMQ.Poller.POLLIN);
             int wake = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
             long lastSend = 0;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.zcl.runner.api.Command;
 import io.zcl.runner.api.CommandResult;
 import io.zcl.runner.api.SystemConfiguration;
+import io.zcl.runner.zmq.ConnectRace;
 import io.zcl.runner.zmq.CoordinatorListener;
 import io.zcl.runner.zmq.Message;
 import io.zcl.runner.zmq.NodeAgent;
@@ -202,12 +203,12 @@ class HostileInputTest {
     }
 
     /**
-     * Tagged soak (not in the default run): in 2 of 5 fresh-clone CI runs the first 16 MiB frame
-     * from a new DEALER got no reply within 30 s, while it passes alone and in most full runs. Not
-     * yet explained; run it with {@code ./mvnw verify -Dzcl.test.excludedGroups=docker -Dgroups=soak}.
+     * The attacker's DEALER connects through {@link ConnectRace}: in about 1 % of fresh
+     * connections JeroMQ 0.6.0 never starts the handshake (see that class), and with JeroMQ's
+     * default 30 s handshake interval the first 16 MiB frame then sat unsent for 30 s, which is
+     * how this test failed in CI (the coordinator never saw the frame).
      */
     @Test
-    @org.junit.jupiter.api.Tag("soak")
     void oversizedMessagesGetTooLargeOrLoseOnlyTheirOwnConnection() throws Exception {
         ZmqCoordinator c = coordinator();
         List<String> lost = new CopyOnWriteArrayList<>();
@@ -224,7 +225,7 @@ class HostileInputTest {
         ZMQ.Socket bad = attackers.createSocket(SocketType.DEALER);
         bad.setLinger(0);
         bad.setReceiveTimeOut(30_000); // 16 and 32 MiB frames on a loaded 2-core machine
-        bad.connect(c.endpoint());
+        ConnectRace.connect(bad, c.endpoint());
         // Over the 16 MiB body limit but under the socket's cap: answered TOO_LARGE.
         send(bad, new byte[Protocol.MAX_BODY_BYTES + 1]);
         assertThat(errorCode(ZMsg.recvMsg(bad))).isEqualTo(ErrorCode.TOO_LARGE);
@@ -237,6 +238,7 @@ class HostileInputTest {
         assertThat(errorCode(ZMsg.recvMsg(bad))).as("answer on the new connection").isEqualTo(ErrorCode.HELLO_REQUIRED);
         assertThat(c.protocolErrors().total() - errorsBefore).as("the oversized frame never reached the handler")
                 .isEqualTo(1);
+        assertThat(c.protocolErrors().unsentReplies()).as("ERROR replies ZeroMQ would not queue").isZero();
 
         // The other peer kept its connection and session.
         assertThat(noop(c, "after-oversized").status()).isEqualTo(CommandResult.Status.COMPLETED);
@@ -292,7 +294,7 @@ class HostileInputTest {
             ZMQ.Socket s = attackers.createSocket(SocketType.DEALER);
             s.setLinger(1000);
             s.setSndHWM(0);
-            s.connect(c.endpoint());
+            ConnectRace.connect(s, c.endpoint());
             for (int i = 0; i < flood; i++) {
                 s.sendMore(Protocol.SIGNATURE);
                 s.sendMore(new byte[] {Cmd.HEARTBEAT.code()});
@@ -321,6 +323,8 @@ class HostileInputTest {
                 slowestMs.get());
         assertThat(c.protocolErrors().total() - errorsBefore).isEqualTo(flood);
         assertThat(c.protocolErrors().count(ErrorCode.BAD_BODY)).isGreaterThanOrEqualTo(flood);
+        // The flooder reads nothing, but 50,000 replies fit its queue (100,000): none was dropped.
+        assertThat(c.protocolErrors().unsentReplies()).isZero();
         assertThat(slowestMs.get()).as("slowest good command during the flood").isLessThan(2_000);
         assertThat(noop(c, "after-flood").status()).isEqualTo(CommandResult.Status.COMPLETED);
     }
