@@ -23,6 +23,16 @@ final class HandshakeWatch implements AutoCloseable {
     private final ZMQ.Socket events;
     private final boolean curve;
     private boolean handshakeDone;
+    /** When the current connection's TCP connect completed (System.nanoTime), to tell a refusal from a timeout. */
+    private long connectedAtNanos;
+
+    /**
+     * A peer that refuses our handshake hangs up within milliseconds of the greeting; a connection
+     * that ends this long after connecting without a handshake was closed by ZeroMQ's own handshake
+     * timer (ZMQ_HANDSHAKE_IVL, 30 s by default): a stalled connection (JeroMQ 0.6.0's connect race,
+     * see {@link ConnectRace}) or a peer that is not ZeroMQ, not a CURVE mismatch.
+     */
+    static final long TIMEOUT_NOT_REFUSAL_MS = 5_000;
 
     /**
      * @param curve whether the watched socket is a CURVE client (for the wording)
@@ -69,6 +79,7 @@ final class HandshakeWatch implements AutoCloseable {
         switch (e.getEvent()) {
             case ZMQ.EVENT_CONNECTED:
                 handshakeDone = false;
+                connectedAtNanos = System.nanoTime();
                 return null;
             case ZMQ.HANDSHAKE_SUCCEEDED:
                 handshakeDone = true;
@@ -93,6 +104,12 @@ final class HandshakeWatch implements AutoCloseable {
                 if (handshakeDone) {
                     handshakeDone = false;
                     return null; // an established connection dropped: liveness handles that
+                }
+                long openMs = (System.nanoTime() - connectedAtNanos) / 1_000_000;
+                if (connectedAtNanos != 0 && openMs >= TIMEOUT_NOT_REFUSAL_MS) {
+                    return "the handshake with the coordinator did not complete in " + openMs + " ms (ZeroMQ's "
+                            + "handshake timer closed the connection): a stalled connection or a peer that is not a "
+                            + "ZCR1 coordinator; reconnecting";
                 }
                 // JeroMQ reports neither a wrong server key nor a mechanism mismatch to the client:
                 // the server just hangs up during the handshake.
