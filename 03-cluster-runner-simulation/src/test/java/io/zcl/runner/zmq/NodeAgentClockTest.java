@@ -150,9 +150,7 @@ class NodeAgentClockTest {
         try (FakeCoordinator coordinator = new FakeCoordinator();
              LocalNodeExecutor exec = new LocalNodeExecutor(node, Map.of(), null);
              NodeAgent agent = agent(coordinator, node, exec)) {
-            Received hello = firstHello(coordinator, node, agent);
-            coordinator.welcome(hello.from(), HEARTBEAT_MS, LIVENESS);
-            await().atMost(Duration.ofSeconds(5)).until(() -> agent.state() == NodeAgent.State.READY);
+            Received hello = welcomed(coordinator, node, agent);
             long welcomedAt = now.get();
             long reconnectsBefore = agent.reconnects();
             int warningsBefore = reconnectWarnings(node).size();
@@ -189,9 +187,7 @@ class NodeAgentClockTest {
         try (FakeCoordinator coordinator = new FakeCoordinator();
              LocalNodeExecutor exec = new LocalNodeExecutor(node, Map.of(), null);
              NodeAgent agent = agent(coordinator, node, exec)) {
-            Received hello = firstHello(coordinator, node, agent);
-            coordinator.welcome(hello.from(), HEARTBEAT_MS, LIVENESS);
-            await().atMost(Duration.ofSeconds(5)).until(() -> agent.state() == NodeAgent.State.READY);
+            Received hello = welcomed(coordinator, node, agent);
             long reconnectsBefore = agent.reconnects();
 
             coordinator.send(hello.from(), Message.error(ErrorCode.HELLO_REQUIRED, "no session: send HELLO first"));
@@ -217,6 +213,14 @@ class NodeAgentClockTest {
      * The agent's first HELLO. Should its connection stall in JeroMQ, the clock moves the agent
      * through liveness expiry and backoff (as real time would) until a HELLO arrives.
      */
+    /** The agent's first HELLO, answered with WELCOME; returns once the agent is READY. */
+    private Received welcomed(FakeCoordinator coordinator, String node, NodeAgent agent) throws Exception {
+        Received hello = firstHello(coordinator, node, agent);
+        coordinator.welcome(hello.from(), HEARTBEAT_MS, LIVENESS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> agent.state() == NodeAgent.State.READY);
+        return hello;
+    }
+
     private Received firstHello(FakeCoordinator coordinator, String node, NodeAgent agent) throws Exception {
         for (int attempt = 1; attempt <= 5; attempt++) {
             Received hello = coordinator.receiveSkippingHeartbeats(HELLO_WAIT_MS);
