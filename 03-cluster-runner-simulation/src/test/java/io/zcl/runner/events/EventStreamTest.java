@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The event stream over real sockets: snapshot then updates, late joiners, a publisher restart. */
@@ -95,6 +98,63 @@ class EventStreamTest {
                         && sub.state().toJson().path("nodes").size() == 1);
                 assertThat(sub.state().toJson().path("nodes").get(0).path("id").asText()).isEqualTo("node-9");
                 await().atMost(Duration.ofSeconds(5)).until(sub::connected);
+            }
+        }
+    }
+
+    /**
+     * ZeroMQ RFC 29 (PUB-SUB), for a publisher: "SHALL silently drop the message if the queue for a
+     * subscriber is full." A monitor that falls behind therefore loses updates without being told;
+     * the sequence numbers tell it. Small high-water marks on both sides and a subscriber held still
+     * while more updates go out than the kernel's loopback buffers hold force the drop; once let go, the
+     * subscriber sees the gap, asks for a new snapshot and ends with the same state as a monitor
+     * that joined afterwards.
+     */
+    /** About 25 MB of updates: more than loopback TCP buffers (a few MB) and the two high-water marks hold. */
+    private static final int UPDATES_WHILE_HELD = 200_000;
+
+    @Test
+    void aSubscriberThatFallsBehindSeesTheGapAndCatchesUpFromANewSnapshot() throws Exception {
+        try (EventPublisher pub = new EventPublisher("tcp://127.0.0.1:*", s -> s.setSndHWM(20))) {
+            String endpoint = pub.start();
+            AtomicBoolean hold = new AtomicBoolean();
+            CountDownLatch release = new CountDownLatch(1);
+            EventSubscriber.Listener stallOnUpdates = (state, event) -> {
+                if (event != null && hold.get()) {
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            try (EventSubscriber slow = new EventSubscriber(endpoint, s -> s.setRcvHWM(20), stallOnUpdates).start()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> slow.snapshots() == 1);
+                pub.cluster(ClusterDescriptor.simulated(4, 2));
+                await().atMost(Duration.ofSeconds(10)).until(() -> slow.state().seq() >= 1);
+
+                hold.set(true);
+                long before = pub.published();
+                for (int i = 0; i < UPDATES_WHILE_HELD; i++) {
+                    pub.commandStarted("node-" + (i % 4 + 1), "c" + i);
+                }
+                // The publisher's thread sends them all (most are dropped at the high-water mark).
+                await().atMost(Duration.ofSeconds(30)).until(() -> pub.published() >= before + UPDATES_WHILE_HELD);
+                long target = pub.published();
+                hold.set(false);
+                release.countDown();
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> slow.state().seq() >= target);
+                assertThat(slow.gaps()).as("updates dropped at the high-water mark are noticed").isPositive();
+                assertThat(slow.snapshots()).as("each gap is repaired by a new snapshot").isGreaterThan(1);
+
+                try (EventSubscriber late = new EventSubscriber(endpoint, (s, e) -> { }).start()) {
+                    // Equal once both stand at the same sequence number (the publisher's ticks keep it moving).
+                    await().atMost(Duration.ofSeconds(10)).until(() -> late.snapshots() >= 1
+                            && late.state().seq() == slow.state().seq()
+                            && stable(late.state()).equals(stable(slow.state())));
+                    assertThat(slow.state().toJson().path("nodes").toString()).as("the last update is in the repaired state").contains("\"c" + (UPDATES_WHILE_HELD - 1) + "\"");
+                }
             }
         }
     }
