@@ -3,9 +3,14 @@ package io.zcl.cli;
 import static io.zcl.cli.Run.zcl;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.zcl.runner.api.RunHeader;
+import io.zcl.runner.journal.JsonlJournalWriter;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -70,5 +75,27 @@ class ErrorsAreOneClearLineTest {
             assertThat(run.err().strip().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("zcl agent: coordinator " + endpoint
                     + " refused node-9: node 'node-9' is not in this cluster");
         }
+    }
+
+    @Test
+    void optionsATransportCannotHonourAreRefusedNotIgnored() throws Exception {
+        Path cluster = tmp.resolve("cluster.yaml");
+        Files.writeString(cluster, "nodes:\n  - { id: node-1, host: 127.0.0.1, leaf: l1 }\n");
+        Run ssh = zcl("run", "--transport", "ssh", "--cluster", cluster.toString(), "--events", "tcp://127.0.0.1:5999",
+                "--runs-dir", tmp.resolve("runs").toString());
+        assertThat(ssh.exit()).isEqualTo(1);
+        assertThat(ssh.err().strip()).startsWith("zcl: --events needs --transport zmq or auto").doesNotContain("\n");
+
+        Path prior = tmp.resolve("runs/20261128-000000");
+        Files.createDirectories(prior);
+        try (JsonlJournalWriter journal = JsonlJournalWriter.open(prior.resolve("journal.jsonl"))) {
+            journal.write(new RunHeader("20261128-000000", Instant.now(), "zmq", List.of("node-1"), Map.of(),
+                    Map.of("cluster", cluster.toString(), "plan", "default"))).join();
+        }
+        Run auto = zcl("run", "--transport", "auto", "--insecure", "--resume", prior.toString());
+        assertThat(auto.exit()).isEqualTo(1);
+        assertThat(auto.err().strip()).startsWith("zcl: --resume works with --transport zmq or ssh, not auto")
+                .doesNotContain("\n");
+        assertThat(Files.readAllLines(prior.resolve("journal.jsonl"))).as("the journal is left as it was").hasSize(1);
     }
 }

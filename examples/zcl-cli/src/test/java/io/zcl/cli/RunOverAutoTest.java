@@ -1,8 +1,11 @@
 package io.zcl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.zcl.runner.cluster.SystemProfiles;
+import io.zcl.runner.events.EventSubscriber;
 import io.zcl.runner.local.LocalNodeExecutor;
 import io.zcl.runner.perftools.EmulatedTools;
 import io.zcl.runner.perftools.EmulationEnv;
@@ -16,6 +19,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,7 +29,8 @@ import picocli.CommandLine;
 
 /**
  * {@code zcl run --transport auto}: two nodes with sshd, one of them also with an agent. The node
- * with the agent runs over ZeroMQ, the other over SSH, and the journal says so per node.
+ * with the agent runs over ZeroMQ, the other over SSH, and the journal says so per node. A monitor
+ * on the run's event stream sees both nodes and both results.
  */
 class RunOverAutoTest {
 
@@ -45,6 +50,13 @@ class RunOverAutoTest {
             port = free.getLocalPort();
         }
         String endpoint = "tcp://127.0.0.1:" + port;
+        int eventsPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            eventsPort = free.getLocalPort();
+        }
+        String events = "tcp://127.0.0.1:" + eventsPort;
+        // Subscribed before the run binds its publisher: the SUB socket connects when it can.
+        EventSubscriber monitor = new EventSubscriber(events, (state, event) -> { }).start();
         LocalNodeExecutor executor = new LocalNodeExecutor("node-1",
                 EmulationEnv.forNode(SystemProfiles.h100("node-1"), Fault.NONE), tools, LocalNodeExecutor.Settings.defaults());
         NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, "node-1", SystemProfiles.h100("node-1"))
@@ -69,6 +81,7 @@ class RunOverAutoTest {
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             int exit = cl.execute("run", "--transport", "auto", "--insecure", "--bind", endpoint, "--wait-s", "3",
+                    "--events", events,
                     "--cluster", tmp.resolve("cluster.yaml").toString(), "--plan", tmp.resolve("plan.yaml").toString(),
                     "--identity", tmp.resolve("id").toString(), "--known-hosts", tmp.resolve("known_hosts").toString(),
                     "--runs-dir", tmp.resolve("runs").toString(), "--quiet");
@@ -84,7 +97,17 @@ class RunOverAutoTest {
                     .contains("\"transport\":\"zmq\",\"node_transports\":{\"node-1\":\"zmq\"}"));
             assertThat(results).anySatisfy(l -> assertThat(l).contains("\"nodes\":[\"node-2\"]")
                     .contains("\"transport\":\"ssh\",\"node_transports\":{\"node-2\":\"ssh\"}"));
+
+            assertThat(err.toString()).contains("zcl run: events for 'zcl monitor' on " + events);
+            await().atMost(Duration.ofSeconds(10)).until(() -> monitor.state().toJson().path("results").size() == 2);
+            JsonNode nodes = monitor.state().toJson().path("nodes");
+            assertThat(nodes.toString()).contains("\"id\":\"node-1\"").contains("\"id\":\"node-2\"");
+            assertThat(nodes).anySatisfy(n -> {
+                assertThat(n.path("id").asText()).isEqualTo("node-2");
+                assertThat(n.path("detail").asText()).isEqualTo("ssh");
+            });
         } finally {
+            monitor.close();
             agent.close();
             executor.close();
             servers.forEach(EmbeddedSshServer::close);

@@ -1,7 +1,9 @@
 package io.zcl.examples.coordinator;
 
+import io.zcl.runner.api.JournalWriter;
 import io.zcl.runner.auto.AutoOperationalContext;
 import io.zcl.runner.cluster.ClusterDescriptor;
+import io.zcl.runner.events.EventPublisher;
 import io.zcl.runner.journal.JsonlJournalWriter;
 import io.zcl.runner.journal.RunDirectory;
 import io.zcl.runner.plan.Plan;
@@ -31,6 +33,7 @@ final class AutoRun {
         var err = c.spec.commandLine().getErr();
         SshSettings sshSettings = SshSettings.defaults(c.user, c.identity, c.knownHosts)
                 .withHostKeyPolicy(c.acceptNew ? SshSettings.HostKeyPolicy.ACCEPT_NEW : SshSettings.HostKeyPolicy.STRICT);
+        EventStreamSecurity.check(c.eventsBind, curve != null, c.monitorKeys);
         RunDirectory run = RunDirectory.create(c.runsDir);
         ZmqCoordinator coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings(c.bind, c.heartbeatMs, c.liveness, 10_000))
                 .restrictToNodes(Set.copyOf(cluster.nodeIds()));
@@ -41,8 +44,16 @@ final class AutoRun {
         var journal = JsonlJournalWriter.open(run.journal());
         coordinator.addListener(Simulation.journalNodeEvents(journal, active));
         PlanRunner.Result result;
+        EventPublisher events = c.eventsBind == null ? null
+                : EventStreamSecurity.publisher(c.eventsBind, curve, c.monitorKeys, err);
+        JournalWriter observed = events == null ? journal : events.observe(journal);
         try (AutoOperationalContext ctx = new AutoOperationalContext(cluster, coordinator,
-                new SshOperationalContext(cluster, sshSettings, journal), journal)) {
+                new SshOperationalContext(cluster, sshSettings, observed), observed); events) {
+            if (events != null) {
+                err.printf("zcl run: events for 'zcl monitor' on %s%n", events.start());
+                events.cluster(cluster);
+                events.attach(coordinator);
+            }
             String endpoint = coordinator.start();
             err.printf("zcl run: coordinator on %s; waiting up to %d s for %d agents (SSH for the others)%n", endpoint,
                     c.waitS, cluster.nodes().size());
@@ -63,15 +74,21 @@ final class AutoRun {
             }
             err.printf("zcl run: %d nodes start over zmq, %d over ssh%s%n", cluster.nodes().size() - noAgent.size(),
                     noAgent.size(), noAgent.isEmpty() ? "" : " (" + String.join(", ", new TreeSet<>(noAgent)) + ")");
+            if (events != null && !noAgent.isEmpty()) {
+                events.nodesReachable(noAgent, "ssh");
+            }
             Map<String, String> header = new LinkedHashMap<>();
             header.put("cluster", c.clusterFile.toString());
             header.put("plan", c.planFile == null ? "default" : c.planFile.toString());
             ProgressBar bar = new ProgressBar(err, System.console() != null);
             result = PlanRunner.run(ctx, plan, new PlanRunner.Options(run.runId(),
                     c.commandTimeoutS == null ? null : Duration.ofSeconds(c.commandTimeoutS), header, Set.of(),
-                    c.quiet ? null : bar, 64));
+                    events == null ? (c.quiet ? null : bar) : EventPublisher.both(c.quiet ? null : bar, events), 64));
             bar.finish();
             active.set(false);
+            if (events != null) {
+                events.runFinished();
+            }
             err.printf("zcl run: commands over zmq=%d ssh=%d%n", ctx.commandsOverZmq(), ctx.commandsOverSsh());
         }
         return c.report(run, result);

@@ -77,7 +77,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--command-timeout-s", description = "cap every command's timeout (default: each test's own)")
     Integer commandTimeoutS;
 
-    @Option(names = "--events", paramLabel = "ENDPOINT", description = "with --transport zmq: publish the run's events "
+    @Option(names = "--events", paramLabel = "ENDPOINT", description = "with --transport zmq or auto: publish the run's events "
             + "here for 'zcl monitor', e.g. tcp://*:5560; CURVE with --monitor-keys, or plaintext on loopback with "
             + "--insecure (default: no event stream)")
     String eventsBind;
@@ -135,6 +135,15 @@ public final class RunCommand implements Callable<Integer> {
         Plan plan = planFile == null ? Plan.defaults() : Plan.load(planFile);
         if (waitS < 1 || heartbeatMs < 1 || liveness < 1) {
             throw new IllegalArgumentException("--wait-s, --heartbeat-ms and --liveness must be positive");
+        }
+        // Refused before anything is printed, bound or opened: options a transport cannot honour are not ignored.
+        if (transport.equals("ssh") && eventsBind != null) {
+            throw new IllegalArgumentException("--events needs --transport zmq or auto: over ssh alone no "
+                    + "coordinator hears the nodes, so there is no event stream to publish");
+        }
+        if (transport.equals("auto") && prior != null) {
+            throw new IllegalArgumentException("--resume works with --transport zmq or ssh, not auto (yet): resume "
+                    + "this run with the transport most of its nodes used");
         }
         var err = spec.commandLine().getErr();
         Curve.Server curve = transport.equals("ssh") ? null : curveSettings(err);
