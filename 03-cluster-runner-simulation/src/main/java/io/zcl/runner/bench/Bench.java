@@ -119,9 +119,9 @@ public final class Bench {
                     if (first) {
                         progress.accept(transport + ": " + settings.samples() + " round trips of `true`");
                         latencies.add(Latency.of(transport, roundTrips(node1, "true")));
-                        if (transport.equals("zmq")) {
-                            progress.accept("zmq: round trips of the built-in no-op (no spawn)");
-                            latencies.add(Latency.of("zmq no-spawn", roundTrips(node1, NodeAgent.BUILTIN_NOOP)));
+                        if (transport.startsWith("zmq")) {
+                            progress.accept(transport + ": round trips of the built-in no-op (no spawn)");
+                            latencies.add(Latency.of(transport + " no-spawn", roundTrips(node1, NodeAgent.BUILTIN_NOOP)));
                         }
                         if (settings.streamBytes() > 0) {
                             progress.accept(transport + ": streaming " + settings.streamBytes() / (1024 * 1024) + " MiB of stdout");
@@ -145,6 +145,7 @@ public final class Bench {
                         detection = c.killAndDetect().toNanos() / 1e6;
                         notes.put("detection " + transport, c.detectionNote());
                     }
+                    c.note().ifPresent(note -> notes.put(transport + " at " + n + " nodes", note));
                     Long perNode = c.coordinatorBytes().isPresent() ? c.coordinatorBytes().getAsLong() / n : null;
                     sizes.add(new SizeResult(transport, n, setup.toNanos() / 1e6, sorted[sorted.length / 2], fanout, rate,
                             detection, perNode, lostWhileMeasuring));
