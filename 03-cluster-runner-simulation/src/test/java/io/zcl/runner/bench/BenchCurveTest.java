@@ -77,7 +77,7 @@ class BenchCurveTest {
                 .containsExactly("zmq@1", "zmq@2", "zmq-curve@1", "zmq-curve@2");
         assertThat(report.sizes()).allSatisfy(s -> assertThat(s.commandsPerSecond()).isPositive());
         assertThat(report.streamMs()).containsKeys("zmq", "zmq-curve");
-        assertThat(report.notes()).containsKeys("zmq-curve at 1 nodes", "zmq-curve at 2 nodes")
+        assertThat(report.notes()).containsKeys("warm-up", "zmq-curve at 1 nodes", "zmq-curve at 2 nodes")
                 .doesNotContainKey("zmq at 1 nodes");
         assertThat(report.notes().get("zmq-curve at 2 nodes")).contains("2 accepted, 0 refused");
 
