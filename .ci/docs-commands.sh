@@ -158,6 +158,15 @@ timeout 180 ./zcl soak --seconds 20 > /tmp/zcl-soak.log 2>/tmp/zcl-soak.err || {
 grep '^SOAK' /tmp/zcl-soak.log
 grep -q 'problems=0' /tmp/zcl-soak.log || { cat /tmp/zcl-soak.log; exit 1; }
 
+echo "--- ./zcl bench --nodes 1,8 --transports zmq,zmq-curve --samples 300"
+timeout 600 ./zcl bench --nodes 1,8 --transports zmq,zmq-curve --samples 300 --runs-dir "$runs/curve-bench" \
+  > /tmp/zcl-curve-bench.log 2> /tmp/zcl-curve-bench.err || { cat /tmp/zcl-curve-bench.err; exit 1; }
+grep -q '^## CURVE cost' "$runs/curve-bench/latest/bench.md" \
+  || { echo "bench.md lacks the CURVE cost section"; cat "$runs/curve-bench/latest/bench.md"; exit 1; }
+grep -q 'CURVE handshakes at 8 nodes: 8 accepted, 0 refused' "$runs/curve-bench/latest/bench.md" \
+  || { echo "zmq-curve should have run over CURVE"; cat "$runs/curve-bench/latest/bench.md"; exit 1; }
+sed -n '/## CURVE cost/,/## Targets/p' "$runs/curve-bench/latest/bench.md"
+
 echo "--- ./zcl bench --scale 200 --commands 2000"
 timeout 300 ./zcl bench --scale 200 --commands 2000 --runs-dir "$runs/scale" > /tmp/zcl-scale.log 2>&1 \
   || { cat /tmp/zcl-scale.log; exit 1; }

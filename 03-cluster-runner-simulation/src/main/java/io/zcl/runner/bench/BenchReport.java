@@ -61,6 +61,7 @@ public final class BenchReport {
             r.streamMs().forEach((t, ms) -> md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f |%n", t, mib, ms,
                     mib / (ms / 1000))));
         }
+        curveCost(r).ifPresent(md::append);
         md.append("\n## Targets\n\nEach target that misses is followed, under \"The misses, in this run's figures\", by the "
                 + "measurements of this run that bear on it.\n\n| target | measured | holds |\n|---|---|---|\n");
         List<Target> targets = targets(r);
@@ -184,6 +185,66 @@ public final class BenchReport {
                         fmt("%d bytes/node at %d nodes (heap after GC)", s.coordinatorBytesPerNode(), s.nodes()), null,
                         List.of())));
         return rows;
+    }
+
+    /** Heading of the section comparing zmq-curve with zmq, when both ran. */
+    static final String CURVE_COST = "## CURVE cost";
+
+    /**
+     * When both zmq and zmq-curve ran: each series side by side with CURVE / plaintext, all from
+     * this run (null-safe: a series missing from one side is left out).
+     */
+    static Optional<String> curveCost(Bench.Report r) {
+        if (!r.settings().transports().contains("zmq") || !r.settings().transports().contains("zmq-curve")) {
+            return Optional.empty();
+        }
+        StringBuilder md = new StringBuilder("\n").append(CURVE_COST).append(" (zmq-curve against zmq, this run)\n\n")
+                .append("The same coordinator and agents, plaintext and with CURVE (every frame encrypted and "
+                        + "authenticated, one key pair per node). Ratio: CURVE / plaintext, so above 1 means CURVE "
+                        + "takes longer (latency, heap) or gets more done (MiB/s, commands/s).\n\n")
+                .append("| measure | zmq | zmq-curve | CURVE / plaintext |\n|---|---:|---:|---:|\n");
+        for (String[] series : new String[][] {{"zmq no-spawn", "zmq-curve no-spawn", "built-in no-op (no spawn)"},
+                {"zmq", "zmq-curve", "`true`"}}) {
+            Optional<Bench.Latency> plain = latency(r, series[0]);
+            Optional<Bench.Latency> cur = latency(r, series[1]);
+            if (plain.isPresent() && cur.isPresent()) {
+                md.append(row("round trip of " + series[2] + ", p50 ms", plain.get().p50Ms(), cur.get().p50Ms(), "%.3f"));
+                md.append(row("round trip of " + series[2] + ", p99 ms", plain.get().p99Ms(), cur.get().p99Ms(), "%.3f"));
+            }
+        }
+        Double plainStream = r.streamMs().get("zmq");
+        Double curveStream = r.streamMs().get("zmq-curve");
+        if (plainStream != null && curveStream != null) {
+            double mib = r.settings().streamBytes() / (1024.0 * 1024);
+            md.append(row(fmt("streaming %.0f MiB of stdout, MiB/s", mib), mib / (plainStream / 1000),
+                    mib / (curveStream / 1000), "%.0f"));
+        }
+        for (int n : r.settings().nodeCounts()) {
+            Optional<Bench.SizeResult> plain = size(r, "zmq", n);
+            Optional<Bench.SizeResult> cur = size(r, "zmq-curve", n);
+            if (plain.isEmpty() || cur.isEmpty()) {
+                continue;
+            }
+            String at = n == 1 ? " (1 node)" : " (" + n + " nodes)";
+            md.append(row("commands/s" + at, plain.get().commandsPerSecond(), cur.get().commandsPerSecond(), "%.0f"));
+            md.append(row("fan-out of `true`, median ms" + at, plain.get().fanoutMedianMs(), cur.get().fanoutMedianMs(),
+                    "%.1f"));
+            md.append(row("connect all, ms" + at, plain.get().setupMs(), cur.get().setupMs(), "%.1f"));
+            if (plain.get().coordinatorBytesPerNode() != null && cur.get().coordinatorBytesPerNode() != null) {
+                md.append(row("coordinator heap per node, bytes" + at, plain.get().coordinatorBytesPerNode(),
+                        cur.get().coordinatorBytesPerNode(), "%.0f"));
+            }
+            if (plain.get().detectionMs() != null && cur.get().detectionMs() != null) {
+                md.append(row("failure detected, ms" + at, plain.get().detectionMs(), cur.get().detectionMs(), "%.0f"));
+            }
+        }
+        md.append('\n').append(machineLoad(r)).append('\n');
+        return Optional.of(md.toString());
+    }
+
+    private static String row(String measure, double plain, double curve, String format) {
+        return "| " + measure + " | " + fmt(format, plain) + " | " + fmt(format, curve) + " | "
+                + (plain > 0 ? fmt("%.2f", curve / plain) : "-") + " |\n";
     }
 
     /** The machine's load when the run started (and ended, if recorded) against its cores. */

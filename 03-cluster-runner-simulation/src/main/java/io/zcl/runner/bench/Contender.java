@@ -3,6 +3,7 @@ package io.zcl.runner.bench;
 import io.zcl.runner.api.NodeExecutor;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -37,6 +38,11 @@ public interface Contender extends AutoCloseable {
 
     /** Heap the coordinator side holds for its N connections, when it can be told apart. */
     OptionalLong coordinatorBytes();
+
+    /** Anything the report should say about this contender's run (e.g. CURVE handshakes), read before close. */
+    default Optional<String> note() {
+        return Optional.empty();
+    }
 
     /** What detection is bounded by, for the report. */
     String detectionNote();

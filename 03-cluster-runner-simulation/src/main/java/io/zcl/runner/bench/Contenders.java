@@ -13,6 +13,7 @@ public final class Contenders {
     public static Map<String, Supplier<Contender>> all(int heartbeatMs) {
         Map<String, Supplier<Contender>> m = new LinkedHashMap<>();
         m.put("zmq", () -> new ZmqContender(heartbeatMs));
+        m.put("zmq-curve", () -> new ZmqContender(heartbeatMs, true));
         m.put("ssh", SshContender::new);
         return m;
     }

@@ -8,7 +8,7 @@ import java.util.TreeMap;
 /** Two small hand-drawn SVG charts, so a report needs no plotting library to be read. */
 final class Svg {
 
-    private static final String[] COLORS = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"};
+    private static final String[] COLORS = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666"};
     private static final int W = 640;
     private static final int H = 400;
     private static final int L = 70;

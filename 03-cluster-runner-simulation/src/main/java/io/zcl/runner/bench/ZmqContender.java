@@ -2,13 +2,23 @@ package io.zcl.runner.bench;
 
 import io.zcl.runner.api.NodeExecutor;
 import io.zcl.runner.sim.AgentFarm;
+import io.zcl.runner.sim.FarmKeys;
+import io.zcl.runner.sim.TempDirs;
 import io.zcl.runner.zmq.CoordinatorListener;
+import io.zcl.runner.zmq.Curve;
+import io.zcl.runner.zmq.CurveKeys;
+import io.zcl.runner.zmq.KeyAllowList;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -18,6 +28,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The coordinator in this JVM; the N agents in a child JVM ({@link AgentFarm}), so the process
  * being measured holds only the coordinator and every command crosses a real tcp connection.
+ *
+ * <p>With CURVE ("zmq-curve") the coordinator is a CURVE server whose allow-list holds one fresh
+ * key pair per node; the farm reads the nodes' secret keys and the coordinator's public key from a
+ * 0600 key folder in a 0700 temp dir ({@link FarmKeys}), deleted once every agent has connected.
  */
 final class ZmqContender implements Contender {
 
@@ -30,20 +44,42 @@ final class ZmqContender implements Contender {
     private final AtomicLong lostWhileMeasuring = new AtomicLong();
     private volatile boolean killed;
     private long coordinatorBytes = -1;
+    private final boolean curve;
+    private Path keyDir;
 
     ZmqContender(int heartbeatMs) {
+        this(heartbeatMs, false);
+    }
+
+    /** @param curve CURVE between the coordinator and the agents, each node with its own key pair */
+    ZmqContender(int heartbeatMs, boolean curve) {
         this.heartbeatMs = heartbeatMs;
+        this.curve = curve;
     }
 
     @Override
     public String name() {
-        return "zmq";
+        return curve ? "zmq-curve" : "zmq";
     }
 
     @Override
     public Duration connect(int nodes) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            ids.add("node-" + i);
+        }
         coordinator = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*", heartbeatMs, liveness, 5_000));
+        List<String> farmArgs = new ArrayList<>();
+        if (curve) {
+            CurveKeys server = CurveKeys.generate();
+            Map<String, CurveKeys> keys = new LinkedHashMap<>();
+            ids.forEach(id -> keys.put(id, CurveKeys.generate()));
+            keyDir = Files.createTempDirectory("zcl-bench-keys-"); // 0700
+            FarmKeys.write(keyDir, server, keys);
+            coordinator.secure(new Curve.Server(server, KeyAllowList.named(keys)));
+            farmArgs.add(keyDir.toString());
+        }
         coordinator.addListener(new CoordinatorListener() {
             @Override
             public void nodeLost(String nodeId, String reason) {
@@ -55,16 +91,28 @@ final class ZmqContender implements Contender {
         });
         String endpoint = coordinator.start();
         long before = usedHeapAfterGc(memory);
-        List<String> ids = new ArrayList<>();
-        for (int i = 1; i <= nodes; i++) {
-            ids.add("node-" + i);
-        }
         long t0 = System.nanoTime();
-        farm = ChildJvm.start(AgentFarm.class, endpoint, Integer.toString(nodes), Integer.toString(heartbeatMs));
-        Set<String> missing = coordinator.awaitNodes(ids, Duration.ofSeconds(120));
+        List<String> args = new ArrayList<>(List.of(endpoint, Integer.toString(nodes), Integer.toString(heartbeatMs)));
+        args.addAll(farmArgs);
+        farm = ChildJvm.start(AgentFarm.class, args.toArray(String[]::new));
+        Set<String> missing = Set.copyOf(ids);
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
+        while (!missing.isEmpty() && System.nanoTime() < deadline) {
+            missing = coordinator.awaitNodes(ids, Duration.ofMillis(500));
+            if (!missing.isEmpty() && !farm.isAlive()) {
+                throw new IllegalStateException("the agent farm JVM exited with status " + farm.exitValue()
+                        + " before its agents connected");
+            }
+        }
         Duration setup = Duration.ofNanos(System.nanoTime() - t0);
         if (!missing.isEmpty()) {
-            throw new IllegalStateException(missing.size() + " agents did not connect within 120 s");
+            throw new IllegalStateException(missing.size() + " agents did not connect within 120 s"
+                    + (curve ? " (CURVE handshakes refused: " + coordinator.handshakesRefused() + ")" : ""));
+        }
+        deleteKeys(); // every agent holds its keys in memory now
+        if (curve && coordinator.handshakesAccepted() < nodes) {
+            throw new IllegalStateException("zmq-curve: only " + coordinator.handshakesAccepted() + " CURVE handshakes for "
+                    + nodes + " connected agents");
         }
         coordinatorBytes = Math.max(0, usedHeapAfterGc(memory) - before);
         nodeIds = List.copyOf(ids);
@@ -117,6 +165,28 @@ final class ZmqContender implements Contender {
     }
 
     @Override
+    public Optional<String> note() {
+        if (!curve || coordinator == null) {
+            return Optional.empty();
+        }
+        return Optional.of("CURVE handshakes at " + nodeIds.size() + " nodes: " + coordinator.handshakesAccepted()
+                + " accepted, " + coordinator.handshakesRefused() + " refused (one key pair per node, checked by the "
+                + "coordinator's ZAP allow-list)");
+    }
+
+    /** The coordinator (tests: its CURVE counters). */
+    ZmqCoordinator coordinator() {
+        return coordinator;
+    }
+
+    private void deleteKeys() {
+        if (keyDir != null) {
+            TempDirs.deleteTree(keyDir);
+            keyDir = null;
+        }
+    }
+
+    @Override
     public void close() {
         if (farm != null) {
             farm.destroyForcibly();
@@ -124,5 +194,6 @@ final class ZmqContender implements Contender {
         if (coordinator != null) {
             coordinator.close();
         }
+        deleteKeys();
     }
 }
