@@ -21,8 +21,9 @@ import org.zeromq.ZMQ;
  * <p>A folder is looked at again whenever a peer's key is checked (only during a CURVE handshake,
  * so not per message): when a file was added, removed or changed since the last look, the keys
  * are read again. Rotation therefore needs no restart: copy the new public key in, restart the
- * agent with its new secret, delete the old public key. Established connections are not cut when
- * a key is removed; they authenticated when they connected.
+ * agent with its new secret, delete the old public key. ZAP asks only when a connection is made;
+ * the coordinator checks its live agents' keys with {@link #allowsName} once a second and ends the
+ * session of a removed one. (Monitors' live event-stream connections are not cut.)
  *
  * <p>Thread-safe: the ZAP handler thread calls {@link #allows}.
  */
@@ -79,19 +80,33 @@ public final class KeyAllowList {
         if (publicKey == null || publicKey.length != 32) {
             return null;
         }
-        if (folder != null) {
-            try {
-                reloadIfChanged();
-            } catch (IOException e) {
-                // Fail closed with what was read last; a vanished folder empties the list.
-                LOG.error("cannot read the key folder {}: {}", folder, e.toString());
-                if (!Files.isDirectory(folder)) {
-                    keys = Map.of();
-                    fingerprint = Map.of();
-                }
+        refresh();
+        return keys.get(ZMQ.Curve.z85Encode(publicKey));
+    }
+
+    /**
+     * Whether some key is still allowed under {@code name}; re-reads the folder if it changed. ZAP
+     * asks only when a connection is made: this is how a live session learns its key was removed.
+     */
+    public synchronized boolean allowsName(String name) {
+        refresh();
+        return name != null && keys.containsValue(name);
+    }
+
+    private void refresh() {
+        if (folder == null) {
+            return;
+        }
+        try {
+            reloadIfChanged();
+        } catch (IOException e) {
+            // Fail closed with what was read last; a vanished folder empties the list.
+            LOG.error("cannot read the key folder {}: {}", folder, e.toString());
+            if (!Files.isDirectory(folder)) {
+                keys = Map.of();
+                fingerprint = Map.of();
             }
         }
-        return keys.get(ZMQ.Curve.z85Encode(publicKey));
     }
 
     public synchronized int size() {

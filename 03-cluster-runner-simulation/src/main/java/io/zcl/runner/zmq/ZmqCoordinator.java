@@ -106,6 +106,8 @@ public final class ZmqCoordinator implements AutoCloseable {
         Liveness liveness;
         boolean up;
         long lostAtMs;
+        /** Under CURVE: the allow-list name of the key this session's connection authenticated with. */
+        String keyName;
 
         Session(String nodeId) {
             this.nodeId = nodeId;
@@ -631,6 +633,11 @@ public final class ZmqCoordinator implements AutoCloseable {
             throw new ProtocolException(ErrorCode.NOT_ALLOWED, "this agent's key is allowed as '" + lastKeyName
                     + "', not as node '" + nodeId + "' (name the key file " + nodeId + ".key or " + nodeId + "+LABEL.key)");
         }
+        if (curve != null && !curve.allowed().allowsName(lastKeyName)) {
+            // The connection was let in with a key that has since been removed from the allow-list.
+            throw new ProtocolException(ErrorCode.NOT_ALLOWED, "this agent's key '" + lastKeyName
+                    + "' is no longer in the coordinator's allow-list");
+        }
         String instance = b.string(Field.INSTANCE);
         SystemConfiguration system = Codec.system(b.optMap(Field.SYSTEM).isEmpty()
                 ? Map.of("hostname", nodeId) : b.optMap(Field.SYSTEM));
@@ -651,6 +658,7 @@ public final class ZmqCoordinator implements AutoCloseable {
         s.identity = identity;
         s.instance = instance;
         s.system = system;
+        s.keyName = lastKeyName;
         s.liveness = new Liveness(settings.heartbeatMs(), settings.liveness(), clock.getAsLong());
         s.up = true;
         byIdentity.put(ByteBuffer.wrap(identity), s);
@@ -728,6 +736,10 @@ public final class ZmqCoordinator implements AutoCloseable {
     }
 
     private void timers(long now) {
+        if (curve != null && now - keysCheckedAtMs >= KEY_CHECK_MS) {
+            keysCheckedAtMs = now;
+            revokeRemovedKeys();
+        }
         for (Session s : sessions.values()) {
             if (!s.up) {
                 continue;
@@ -748,6 +760,24 @@ public final class ZmqCoordinator implements AutoCloseable {
                 String why = s == null ? "node " + p.nodeId + " never connected"
                         : "node " + p.nodeId + " lost and not back within " + settings.lostGraceMs() + " ms";
                 complete(p, lost(p, why));
+            }
+        }
+    }
+
+    /** How often live sessions' keys are checked against the allow-list (a folder listing each time). */
+    static final long KEY_CHECK_MS = 1000;
+    private long keysCheckedAtMs = Long.MIN_VALUE / 2;
+
+    /**
+     * A key removed from the allow-list ends the sessions that authenticated with it, not only
+     * future connections (ZAP is asked once per connection). The node is lost as if silent, so its
+     * commands fail after the grace period; its next message gets HELLO_REQUIRED, and that HELLO
+     * NOT_ALLOWED, which stops the agent.
+     */
+    private void revokeRemovedKeys() {
+        for (Session s : sessions.values()) {
+            if (s.up && s.keyName != null && !curve.allowed().allowsName(s.keyName)) {
+                nodeLost(s, "its key '" + s.keyName + "' was removed from the allow-list");
             }
         }
     }

@@ -289,4 +289,36 @@ class CurveTest {
         assertThat(list.allows(k.publicKeyBytes())).isTrue();
         assertThat(list.nameOf(k.publicKeyBytes())).isEqualTo("node-1");
     }
+
+    @Test
+    void removingAKeyEndsTheLiveSessionThatUsesItNotOnlyFutureConnections() throws Exception {
+        CurveKeys server = keygen("coordinator");
+        CurveKeys n1 = keygen("node-1");
+        CurveKeys n2 = keygen("node-2");
+        allow("node-1");
+        allow("node-2");
+        ZmqCoordinator c = coordinator(server);
+        List<String> lost = new CopyOnWriteArrayList<>();
+        c.addListener(new CoordinatorListener() {
+            @Override
+            public void nodeLost(String nodeId, String reason) {
+                lost.add(nodeId + ": " + reason);
+            }
+        });
+        NodeAgent revoked = agent(c, "node-1", n1, server);
+        NodeAgent kept = agent(c, "node-2", n2, server);
+        assertThat(c.awaitNodes(List.of("node-1", "node-2"), Duration.ofSeconds(10))).isEmpty();
+
+        Files.delete(allowed.resolve("node-1.key"));
+        // Within the once-a-second check, well before liveness x interval (3 s) of a silent node.
+        await().atMost(Duration.ofSeconds(2)).until(() -> !c.upNodes().contains("node-1"));
+        assertThat(lost).containsExactly("node-1: its key 'node-1' was removed from the allow-list");
+        // Its connection is still open, but its HELLO on it is refused: the agent stops.
+        await().atMost(Duration.ofSeconds(10)).until(() -> revoked.state() == NodeAgent.State.REJECTED);
+        assertThat(revoked.rejection()).contains("no longer in the coordinator's allow-list");
+        assertThat(c.upNodes()).containsExactly("node-2");
+        assertThat(kept.state()).isEqualTo(NodeAgent.State.READY);
+        assertThat(c.executor("node-2").run(Command.of("true")).get(10, java.util.concurrent.TimeUnit.SECONDS).status())
+                .isEqualTo(CommandResult.Status.COMPLETED);
+    }
 }
