@@ -89,8 +89,13 @@ public final class KeyAllowList {
      * asks only when a connection is made: this is how a live session learns its key was removed.
      */
     public synchronized boolean allowsName(String name) {
+        return name != null && names().contains(name);
+    }
+
+    /** The names keys are allowed under now (re-reads the folder if it changed): one look for many sessions. */
+    public synchronized Set<String> names() {
         refresh();
-        return name != null && keys.containsValue(name);
+        return Set.copyOf(keys.values());
     }
 
     private void refresh() {

@@ -775,8 +775,9 @@ public final class ZmqCoordinator implements AutoCloseable {
      * NOT_ALLOWED, which stops the agent.
      */
     private void revokeRemovedKeys() {
+        Set<String> allowedNames = curve.allowed().names();
         for (Session s : sessions.values()) {
-            if (s.up && s.keyName != null && !curve.allowed().allowsName(s.keyName)) {
+            if (s.up && s.keyName != null && !allowedNames.contains(s.keyName)) {
                 nodeLost(s, "its key '" + s.keyName + "' was removed from the allow-list");
             }
         }
