@@ -31,10 +31,12 @@ background() { # the command, started and left running
 foreground() { # the command that must finish with exit 0
   n=$((n + 1))
   echo "    $*"
+  local start=$SECONDS
   if ! timeout "$limit" "$@" > "$logs/$n.log" 2>&1; then
     echo "FAILED: $*"; tail -30 "$logs/$n.log"; for f in "$logs"/*.log; do echo "--- $f"; tail -10 "$f"; done; exit 1
   fi
   tail -2 "$logs/$n.log"
+  echo "    ($((SECONDS - start)) s)"
 }
 waitfor() { # a background command that must end by itself with exit 0: the last one started
   local pid=${bg[-1]}

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -23,6 +24,7 @@ import org.zeromq.ZMsg;
  * The coordinator spoken to frame by frame: the test plays the workers with bare DEALER sockets,
  * so it decides exactly who is idle when.
  */
+@Tag("slow")
 class CoordinatorProtocolTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);

@@ -7,8 +7,10 @@ import io.zcl.patterns.protocol.Protocol;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The coordinator goes away and a new one takes its port: the workers find it and say READY again. */
+@Tag("slow")
 class CoordinatorRestartTest {
 
     private static final long HEARTBEAT_MS = 200;

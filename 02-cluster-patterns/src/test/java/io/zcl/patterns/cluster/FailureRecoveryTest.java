@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Workers that die or freeze mid-task, in one process: every task still counts exactly once. */
+@Tag("slow")
 class FailureRecoveryTest {
 
     /** 200 ms x 3: quick, yet a loaded 2-core machine does not fake a death. */

@@ -133,8 +133,11 @@ public final class EventSubscriber implements AutoCloseable {
                             continue;
                         }
                         if (topic.equals(snapTopic)) {
-                            state.reset(json);
+                            // Counted before it is applied: whoever sees the new state (under the
+                            // state's lock) then also sees the count. Counted after, a reader could
+                            // see the repaired state with the old count (EventStreamTest did, under load).
                             snapshots.incrementAndGet();
+                            state.reset(json);
                             synced = true;
                             listener.changed(state, null);
                             for (JsonNode e : buffered) {

@@ -609,9 +609,14 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private boolean trySend(Message m) {
+        // The clock is read before the message leaves. Read after, it could show a time the
+        // coordinator's reaction caused (NodeAgentClockTest moves its clock when a heartbeat
+        // arrives; on a loaded machine this thread was descheduled between send and read), and
+        // the next heartbeat would then be due a whole interval late.
+        long at = clock.getAsLong();
         boolean ok = Frames.send(socket, null, m);
         if (ok) {
-            liveness.sent(clock.getAsLong());
+            liveness.sent(at);
         }
         return ok;
     }

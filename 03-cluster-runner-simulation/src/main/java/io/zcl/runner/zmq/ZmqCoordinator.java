@@ -847,9 +847,12 @@ public final class ZmqCoordinator implements AutoCloseable {
     }
 
     private boolean send(Session s, Message m) {
+        // The clock is read before the message leaves: read after, it could already show a time the
+        // peer's answer caused (a test clock moved on receipt), and the next heartbeat would be late.
+        long at = clock.getAsLong();
         boolean ok = sendTo(s.identity, m);
         if (ok) {
-            s.liveness.sent(clock.getAsLong());
+            s.liveness.sent(at);
         }
         return ok;
     }

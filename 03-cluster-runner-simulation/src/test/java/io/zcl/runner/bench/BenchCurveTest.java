@@ -20,9 +20,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The zmq-curve contender: really CURVE (plaintext agents are refused), and reported against zmq. */
+@Tag("slow")
 class BenchCurveTest {
 
     @TempDir
@@ -31,7 +33,7 @@ class BenchCurveTest {
     @Test
     @Timeout(90)
     void zmqCurveAgentsInTheFarmJvmConnectOverCurveAndAPlaintextAgentIsRefused() throws Exception {
-        try (ZmqContender c = new ZmqContender(300, true)) {
+        try (ZmqContender c = new ZmqContender(BenchTest.HEARTBEAT_MS, true)) {
             assertThat(c.name()).isEqualTo("zmq-curve");
             c.connect(2);
             ZmqCoordinator coordinator = c.coordinator();
@@ -67,9 +69,9 @@ class BenchCurveTest {
     @Timeout(240)
     void aRunWithZmqAndZmqCurveMeasuresBothAndReportsTheCurveCost() throws Exception {
         List<String> steps = new ArrayList<>();
-        Bench.Settings settings = new Bench.Settings(List.of(1, 2), 20, 10, 2, 1024 * 1024, 300,
-                List.of("zmq", "zmq-curve"));
-        Bench.Report report = new Bench(settings, steps::add).run(Contenders.all(300));
+        Bench.Settings settings = new Bench.Settings(List.of(1, 2), 20, 10, 2, 1024 * 1024,
+                BenchTest.HEARTBEAT_MS, List.of("zmq", "zmq-curve"));
+        Bench.Report report = new Bench(settings, steps::add).run(Contenders.all(BenchTest.HEARTBEAT_MS));
 
         assertThat(report.latencies()).extracting(Bench.Latency::name)
                 .containsExactly("spawn (floor)", "zmq", "zmq no-spawn", "zmq-curve", "zmq-curve no-spawn");

@@ -8,10 +8,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A small benchmark run: proves the harness measures and reports; the real run is ./zcl bench. */
+@Tag("slow")
 class BenchTest {
+
+    /**
+     * Heartbeat of the bench's agents here: liveness 3 x 2 s, not 3 x 300 ms, so agents on a loaded
+     * 2-core machine are not declared lost in the middle of a measurement.
+     */
+    static final int HEARTBEAT_MS = 2_000;
 
     @TempDir
     Path dir;
@@ -20,8 +28,8 @@ class BenchTest {
     @Timeout(180)
     void aSmallZmqRunMeasuresEverySeriesAndWritesJsonMarkdownAndCharts() throws Exception {
         List<String> steps = new ArrayList<>();
-        Bench.Settings settings = new Bench.Settings(List.of(1, 4), 30, 10, 2, 1024 * 1024, 300, List.of("zmq"));
-        Bench.Report report = new Bench(settings, steps::add).run(Contenders.all(300));
+        Bench.Settings settings = new Bench.Settings(List.of(1, 4), 30, 10, 2, 1024 * 1024, HEARTBEAT_MS, List.of("zmq"));
+        Bench.Report report = new Bench(settings, steps::add).run(Contenders.all(HEARTBEAT_MS));
 
         assertThat(report.latencies()).extracting(Bench.Latency::name)
                 .containsExactly("spawn (floor)", "zmq", "zmq no-spawn");
@@ -33,8 +41,10 @@ class BenchTest {
         assertThat(report.sizes()).allSatisfy(s -> {
             assertThat(s.fanoutMs()).hasSize(2);
             assertThat(s.commandsPerSecond()).isPositive();
-            // killed agents are noticed within liveness x interval (+ scheduling slack)
-            assertThat(s.detectionMs()).isNotNull().isBetween(0.0, 3 * 300.0 + 1500);
+            // killed agents are noticed after more than one silent interval (the last heartbeat came at
+            // most one interval before the kill) and about liveness x interval after it; the upper
+            // bound is far from that, so a descheduled coordinator on a loaded machine does not fail it
+            assertThat(s.detectionMs()).isNotNull().isBetween(1.0 * HEARTBEAT_MS, 3.0 * HEARTBEAT_MS + 10_000);
             // counted (the kill's own losses are not), so bench.md can say when agents dropped out mid-measurement
             assertThat(s.lostWhileMeasuring()).isNotNull().isNotNegative();
         });

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 
 /** The scale benchmark at a small scale: agents in two child JVMs, every command exactly once. */
 @Timeout(120)
+@Tag("slow")
 class ScaleBenchTest {
 
     @Test

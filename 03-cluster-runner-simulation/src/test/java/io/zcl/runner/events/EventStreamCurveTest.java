@@ -11,9 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The event stream as a CURVE server: allow-listed monitors hear it, others get nothing. */
+@Tag("slow")
 class EventStreamCurveTest {
 
     @TempDir

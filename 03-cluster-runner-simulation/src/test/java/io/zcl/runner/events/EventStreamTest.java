@@ -17,8 +17,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The event stream over real sockets: snapshot then updates, late joiners, a publisher restart. */
+@Tag("slow")
 class EventStreamTest {
 
     private static TestResult result(String test, List<String> nodes, TestResult.Verdict verdict, double bw) {

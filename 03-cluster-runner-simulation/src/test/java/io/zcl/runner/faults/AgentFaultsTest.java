@@ -19,12 +19,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Agents as real processes, SIGKILLed mid-command: node-2's agent runs alone in its own JVM, the
  * other nodes' in another. The coordinator, runner and journal are the real ones in this JVM.
  */
+@Tag("slow")
 class AgentFaultsTest {
 
     static final int NODES = 4;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after the heal the agents reconnect and re-send the RESULTs they held. Nothing is lost and
  * nothing counted twice.
  */
+@Tag("slow")
 class PartitionTest {
 
     static final int HEARTBEAT_MS = 250;

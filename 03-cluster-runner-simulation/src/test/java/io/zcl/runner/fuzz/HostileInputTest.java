@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -39,6 +40,7 @@ import org.zeromq.ZMsg;
  * {@code -Dzcl.fuzz.seed=N} tries another, and {@code ./zcl soak} runs random seeds for longer.
  */
 @Timeout(120)
+@Tag("slow")
 class HostileInputTest {
 
     static final long SEED = Long.getLong("zcl.fuzz.seed", 20261128L);

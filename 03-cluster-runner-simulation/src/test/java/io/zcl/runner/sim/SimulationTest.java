@@ -18,9 +18,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The main job end to end: real agents over tcp, real tool processes, a journal on disk. */
+@Tag("slow")
 class SimulationTest {
 
     @TempDir

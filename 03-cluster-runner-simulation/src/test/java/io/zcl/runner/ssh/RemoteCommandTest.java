@@ -70,20 +70,29 @@ class RemoteCommandTest {
 
     @Test
     void theWrapperRunsTheProgramAndKillsItsWholeGroupWhenStdinEnds() throws Exception {
+        // The program says which processes it started (its own pid and its two sleeps' pids) once
+        // both run, so the test reads them instead of guessing when /proc lists them all (a guess
+        // with a 5 s limit failed on a 2-core machine at load 50).
         List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", RemoteCommand.WRAPPER, RemoteCommand.WRAPPER_NAME, ""));
-        argv.addAll(List.of("sh", "-c", "echo up; sleep 60 & sleep 61; :", "program"));
+        argv.addAll(List.of("sh", "-c", "sleep 60 & a=$!; sleep 61 & echo \"$$ $a $!\"; wait", "program"));
         Process wrapper = new ProcessBuilder(argv).start();
         try {
-            assertThat(new String(wrapper.getInputStream().readNBytes(3), StandardCharsets.UTF_8)).isEqualTo("up\n");
-            // the program, its two sleeps, the watcher
-            await().atMost(Duration.ofSeconds(5)).until(() -> wrapper.descendants().count() >= 4);
-            List<ProcessHandle> started = wrapper.descendants().toList();
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(wrapper.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            assertThat(line).matches("\\d+ \\d+ \\d+");
+            List<ProcessHandle> program = java.util.Arrays.stream(line.split(" "))
+                    .map(pid -> ProcessHandle.of(Long.parseLong(pid)).orElseThrow()).toList();
+            assertThat(program).allSatisfy(p -> assertThat(p.isAlive()).isTrue());
+            // and whatever else the wrapper runs by now (its stdin watcher): none may outlive it
+            List<ProcessHandle> started = java.util.stream.Stream.concat(program.stream(), wrapper.descendants())
+                    .distinct().toList();
 
             wrapper.getOutputStream().close(); // what EOF on the channel does on the node
 
-            assertThat(wrapper.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            // TERM to the group, then exit: milliseconds when quiet; the limits only bound a hang
+            assertThat(wrapper.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(wrapper.exitValue()).isEqualTo(143); // the program died of SIGTERM
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(60))
                     .until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
         } finally {
             wrapper.descendants().forEach(ProcessHandle::destroyForcibly);

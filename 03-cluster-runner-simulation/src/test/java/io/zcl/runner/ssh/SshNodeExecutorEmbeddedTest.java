@@ -2,8 +2,10 @@ package io.zcl.runner.ssh;
 
 import java.nio.file.Path;
 import java.security.KeyPair;
+import org.junit.jupiter.api.Tag;
 
 /** The executor's contract against the in-process MINA server. */
+@Tag("slow")
 class SshNodeExecutorEmbeddedTest extends SshExecutorContract {
 
     @Override

@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The executor's contract against real OpenSSH sshd (started by the test on a loopback port).
  * Skipped where sshd is not installed, failed instead when ZCL_CI=true.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("slow")
 class SshNodeExecutorOpenSshTest extends SshExecutorContract {
 
     @BeforeAll

@@ -16,9 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 
 /** The agent with a real process executor behind it, over tcp loopback. */
 @Timeout(90)
+@Tag("slow")
 class AgentWithProcessesTest {
 
     private static final SystemConfiguration SYSTEM = new SystemConfiguration("n1", List.of(), List.of(), List.of());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -19,6 +20,7 @@ import org.zeromq.ZMsg;
  * interval plus a margin; with JeroMQ's default of 30 s a stuck connection would wait 30 s.
  */
 @Timeout(120)
+@Tag("slow")
 class ConnectRaceTest {
 
     private static final int CONNECTIONS = 300;

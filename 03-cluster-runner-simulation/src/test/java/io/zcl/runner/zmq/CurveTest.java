@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.slf4j.LoggerFactory;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
@@ -33,6 +34,7 @@ import org.zeromq.ZMQ;
 
 /** CURVE between coordinator and agents: who is let in, who is refused, and what each side says. */
 @Timeout(90)
+@Tag("slow")
 class CurveTest {
 
     private static final SystemConfiguration SYSTEM = new SystemConfiguration("n1", List.of(), List.of(), List.of());

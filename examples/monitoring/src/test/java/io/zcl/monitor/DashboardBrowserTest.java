@@ -49,6 +49,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * target/screenshots/dashboard.png.
  */
 @Tag("browser")
+@Tag("slow")
 class DashboardBrowserTest {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");

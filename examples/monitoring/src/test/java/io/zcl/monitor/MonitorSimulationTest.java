@@ -27,12 +27,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A simulated run (real agents over tcp, emulated tools as processes) publishes its events; the
  * monitor follows them and serves /metrics, /api/state, /events and the text table.
  */
+@Tag("slow")
 class MonitorSimulationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

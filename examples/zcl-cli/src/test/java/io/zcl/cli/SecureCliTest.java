@@ -12,10 +12,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ./zcl keygen, and the rule: CURVE off loopback, plaintext only on loopback and only with --insecure. */
 @Timeout(60)
+@Tag("slow")
 class SecureCliTest {
 
     @TempDir

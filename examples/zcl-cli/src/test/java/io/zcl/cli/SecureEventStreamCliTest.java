@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is CURVE, plaintext only on loopback with --insecure; ./zcl monitor takes keys or --insecure.
  */
 @Timeout(90)
+@Tag("slow")
 class SecureEventStreamCliTest {
 
     @TempDir

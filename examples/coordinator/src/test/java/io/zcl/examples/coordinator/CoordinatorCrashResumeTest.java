@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -32,6 +33,7 @@ import picocli.CommandLine;
  * re-send the RESULTs the dead coordinator never ACKed; the final journal holds every
  * (test, group) exactly once, all PASS, and each re-sent RESULT is recorded at most once.
  */
+@Tag("slow")
 class CoordinatorCrashResumeTest {
 
     static final int NODES = 6;

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -27,6 +28,7 @@ import picocli.CommandLine;
  * EFBIG from the kernel: the coordinator runs under {@code ulimit -f}, which works as root and as
  * a user, where a full tmpfs needs mount rights), or its folder cannot be written at all.
  */
+@Tag("slow")
 class JournalStorageFaultsTest {
 
     static final int NODES = 4;

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * class path, as {@code java -cp ... io.zcl.examples.agent.AgentMain} would run on a node.
  */
 @Timeout(120)
+@Tag("slow")
 class AgentMainTest {
 
     @TempDir
