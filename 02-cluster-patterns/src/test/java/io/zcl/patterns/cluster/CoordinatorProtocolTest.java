@@ -59,7 +59,7 @@ class CoordinatorProtocolTest {
             first.accept(worker);
             worker.send(new byte[] {Protocol.READY});
             try {
-                await().atMost(Duration.ofSeconds(1)).until(() -> events.first(Protocol.TOPIC_JOINED, name).isPresent());
+                await().atMost(Duration.ofSeconds(5)).until(() -> events.first(Protocol.TOPIC_JOINED, name).isPresent());
                 return worker;
             } catch (ConditionTimeoutException stuck) {
                 worker.close();

@@ -99,7 +99,7 @@ class EventStreamTest {
                 await().atMost(Duration.ofSeconds(15)).until(() -> sub.snapshots() >= 2
                         && sub.state().toJson().path("nodes").size() == 1);
                 assertThat(sub.state().toJson().path("nodes").get(0).path("id").asText()).isEqualTo("node-9");
-                await().atMost(Duration.ofSeconds(5)).until(sub::connected);
+                await().atMost(Duration.ofSeconds(30)).until(sub::connected);
             }
         }
     }

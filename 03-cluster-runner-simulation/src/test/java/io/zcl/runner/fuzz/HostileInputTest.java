@@ -170,7 +170,7 @@ class HostileInputTest {
         closeables.add(fuzzer);
         assertThat(fuzzer.handshake(Duration.ofSeconds(10))).isTrue();
         NodeAgent agent = fuzzer.agent();
-        await().atMost(Duration.ofSeconds(5)).until(() -> agent.state() == NodeAgent.State.READY);
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.state() == NodeAgent.State.READY);
         assertThat(fuzzer.runNoop("before", Duration.ofSeconds(5))).isEqualTo(CommandResult.Status.COMPLETED);
         long heapBefore = usedHeapAfterGc();
 
@@ -196,7 +196,7 @@ class HostileInputTest {
 
         assertThat(agent.state()).isEqualTo(NodeAgent.State.READY);
         assertThat(fuzzer.runNoop("after", Duration.ofSeconds(5))).isEqualTo(CommandResult.Status.COMPLETED);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(agent.footprint().unacked()).isZero();
             assertThat(agent.footprint().running()).isZero();
         });

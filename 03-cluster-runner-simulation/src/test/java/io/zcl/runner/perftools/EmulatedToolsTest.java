@@ -164,7 +164,7 @@ class EmulatedToolsTest {
                 assertThat(p.waitFor(500, TimeUnit.MILLISECONDS)).as("%s still running after 500 ms", tool).isFalse();
                 assertThat(p.toHandle().descendants().count()).as("exec sleep: killing %s kills everything", tool).isZero();
                 p.destroy();
-                assertThat(p.waitFor(5, TimeUnit.SECONDS)).as("%s dies on SIGTERM", tool).isTrue();
+                assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("%s dies on SIGTERM", tool).isTrue();
                 assertThat(runner.stdout(p)).as("%s printed its preamble first", tool).isNotEmpty();
             } finally {
                 p.destroyForcibly();

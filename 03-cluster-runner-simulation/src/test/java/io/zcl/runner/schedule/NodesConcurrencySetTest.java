@@ -191,9 +191,9 @@ class NodesConcurrencySetTest {
                 throw new IllegalStateException(e);
             }
         });
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> set.waiting() == 1);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> set.waiting() == 1);
         assertThat(second).isNotDone();
         first.close();
-        assertThat(second.get(5, TimeUnit.SECONDS).nodes()).containsExactly("a");
+        assertThat(second.get(30, TimeUnit.SECONDS).nodes()).containsExactly("a");
     }
 }

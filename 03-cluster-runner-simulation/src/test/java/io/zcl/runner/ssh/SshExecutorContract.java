@@ -194,7 +194,7 @@ abstract class SshExecutorContract {
 
         assertThat(r.status()).isEqualTo(Status.CANCELLED);
         assertThat(r.stdout()).isEqualTo("started\n");
-        await().atMost(Duration.ofSeconds(5)).until(() -> remoteProcessesMatching(marker) == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> remoteProcessesMatching(marker) == 0);
         assertThat(executor.cancel(c.id())).isFalse();
     }
 
@@ -217,7 +217,7 @@ abstract class SshExecutorContract {
                 .as("ended by the node's kill, not by closing the channel after the grace period")
                 .doesNotContain("did not confirm");
         assertThat(took).isLessThan(Duration.ofSeconds(5));
-        await().atMost(Duration.ofSeconds(5)).until(() -> remoteProcessesMatching(marker) == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> remoteProcessesMatching(marker) == 0);
     }
 
     @Test
@@ -350,7 +350,7 @@ abstract class SshExecutorContract {
             CommandResult lost = during.get(15, TimeUnit.SECONDS);
             assertThat(lost.status()).isEqualTo(Status.NODE_LOST);
             assertThat(lost.error()).contains("lost");
-            await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("lost"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> events.contains("lost"));
 
             CommandResult whileDown = run(ex, Command.of("true"));
             assertThat(whileDown.status()).isEqualTo(Status.FAILED_TO_START);
@@ -374,7 +374,7 @@ abstract class SshExecutorContract {
             ex.disconnect();
 
             assertThat(f.get(10, TimeUnit.SECONDS).status()).isEqualTo(Status.NODE_LOST);
-            await().atMost(Duration.ofSeconds(5)).until(() -> remoteProcessesMatching(marker) == 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> remoteProcessesMatching(marker) == 0);
         }
     }
 

@@ -79,7 +79,7 @@ class SshOperationalContextTest {
                 assertThatThrownBy(() -> ctx.executor("node-9")).isInstanceOf(UnknownNodeException.class);
 
                 ctx.sshExecutor("node-1").disconnect();
-                await().atMost(Duration.ofSeconds(5))
+                await().atMost(Duration.ofSeconds(30))
                         .until(() -> events.contains("lost node-1"));
             }
             assertThat(events).doesNotHaveDuplicates();

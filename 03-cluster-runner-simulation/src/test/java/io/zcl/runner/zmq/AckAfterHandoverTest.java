@@ -85,8 +85,8 @@ class AckAfterHandoverTest {
 
         // A journal that works: once the line is durable, the ACK goes and the agent lets go.
         try (var journal = ResultHandover.ackingJournal(JsonlJournalWriter.open(tmp.resolve("j.jsonl")), c)) {
-            journal.write(resultFor(cmd.id())).get(5, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(5)).until(() -> a.unackedIds().isEmpty());
+            journal.write(resultFor(cmd.id())).get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.unackedIds().isEmpty());
         }
         assertThat(c.awaitingAck()).isZero();
     }
@@ -123,11 +123,11 @@ class AckAfterHandoverTest {
         Command fresh = Command.of("hold");
         c1.executor("node-1").run(known);
         c1.executor("node-1").run(fresh);
-        await().atMost(Duration.ofSeconds(5)).until(() -> exec.started.get() == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> exec.started.get() == 2);
         c1.close(); // the coordinator dies; the commands finish without it
         exec.release(known.id(), "known");
         exec.release(fresh.id(), "fresh");
-        await().atMost(Duration.ofSeconds(5)).until(() -> a.unackedIds().size() == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.unackedIds().size() == 2);
 
         Path file = tmp.resolve("resumed.jsonl");
         ZmqCoordinator c2 = new ZmqCoordinator(new ZmqCoordinator.Settings(endpoint, HB, 3, 60_000)).ackAfterHandover();

@@ -255,7 +255,7 @@ class CurveTest {
             assertThat(got).isEqualTo("node-1 up");
             assertThat(bad.recvStr()).isNull();
             assertThat(zap.accepted()).isEqualTo(1);
-            await().atMost(Duration.ofSeconds(5)).until(() -> zap.refused() >= 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> zap.refused() >= 1);
             assertThat(zapLog.list).extracting(ILoggingEvent::getFormattedMessage)
                     .anyMatch(m -> m.startsWith("refused monitor key " + stranger.publicKey()));
             ctx.destroySocket(pub);
@@ -312,8 +312,8 @@ class CurveTest {
         assertThat(c.awaitNodes(List.of("node-1", "node-2"), Duration.ofSeconds(10))).isEmpty();
 
         Files.delete(allowed.resolve("node-1.key"));
-        // Within the once-a-second check, well before liveness x interval (3 s) of a silent node.
-        await().atMost(Duration.ofSeconds(2)).until(() -> !c.upNodes().contains("node-1"));
+        // By the once-a-second check (the reason below tells it from a liveness expiry; the 30 s only bounds a hang).
+        await().atMost(Duration.ofSeconds(30)).until(() -> !c.upNodes().contains("node-1"));
         assertThat(lost).containsExactly("node-1: its key 'node-1' was removed from the allow-list");
         // Its connection is still open, but its HELLO on it is refused: the agent stops.
         await().atMost(Duration.ofSeconds(10)).until(() -> revoked.state() == NodeAgent.State.REJECTED);

@@ -37,7 +37,7 @@ class LeastPowerTest {
                 byte[] id = hello.pop().getData();
                 assertThat(Message.parse(hello).cmd()).isEqualTo(Protocol.Cmd.HELLO);
                 Frames.send(fake, id, Message.of(Protocol.Cmd.WELCOME, Map.of("version", 1L)));
-                await().atMost(Duration.ofSeconds(5)).until(() -> agent.state() == NodeAgent.State.READY);
+                await().atMost(Duration.ofSeconds(30)).until(() -> agent.state() == NodeAgent.State.READY);
 
                 // A command byte the protocol does not have.
                 fake.sendMore(id);

@@ -57,7 +57,7 @@ class RerunIdempotencyTest {
             for (int attempt = 0; hello == null && attempt < 5; attempt++) {
                 // the fresh connection stalled in JeroMQ (see NodeAgentClockTest): expire it and retry on the clock
                 now.addAndGet(30_000);
-                await().atMost(Duration.ofSeconds(5)).until(() -> agent.reconnects() > 0);
+                await().atMost(Duration.ofSeconds(30)).until(() -> agent.reconnects() > 0);
                 now.addAndGet(1_000);
                 hello = coordinator.receive(5_000);
             }
@@ -65,7 +65,7 @@ class RerunIdempotencyTest {
             assertThat(hello.cmd()).isEqualTo(Cmd.HELLO);
             byte[] to = hello.from();
             coordinator.welcome(to, 10_000, 3);
-            await().atMost(Duration.ofSeconds(5)).until(() -> agent.state() == NodeAgent.State.READY);
+            await().atMost(Duration.ofSeconds(30)).until(() -> agent.state() == NodeAgent.State.READY);
 
             // 1. Running: the RUN again is ignored; no answer, no second process.
             coordinator.send(to, run);
@@ -98,7 +98,7 @@ class RerunIdempotencyTest {
 
             // 3. Acknowledged: the RUN again is refused as a duplicate, naming the command.
             coordinator.send(to, Message.of(Cmd.ACK, Map.of(Field.CMD_ID, id)));
-            await().atMost(Duration.ofSeconds(5)).until(() -> agent.unackedIds().isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> agent.unackedIds().isEmpty());
             coordinator.send(to, run);
             Received duplicate = coordinator.receive(5_000);
             assertThat(duplicate).isNotNull();
