@@ -107,10 +107,9 @@ echo "--- 03-cluster-runner-simulation/README.md"
 rm -f 03-cluster-runner-simulation/target/surefire-reports/TEST-io.zcl.runner.schedule.ScheduleTest.xml  # so the check below sees this run
 foreground ./mvnw -q -B -pl 03-cluster-runner-simulation -am verify -Dtest=ScheduleTest -Dsurefire.failIfNoSpecifiedTests=false
 test -s 03-cluster-runner-simulation/target/surefire-reports/TEST-io.zcl.runner.schedule.ScheduleTest.xml || { echo "ScheduleTest did not run"; exit 1; }
-limit=400  # the hang fault holds each of node-9's groups until the 15 s command timeout
 foreground ./zcl simulate --transport local --runs-dir "$runs/local"
-foreground ./zcl simulate --nodes 16 --leaves 4 --fault node-5:faulty-gpu --fault node-9:hang --runs-dir "$runs/faults"
-grep -q '| FAIL | node-5 |' "$runs/faults/latest/summary.md" || { echo "node-5 should be blamed"; exit 1; }
+# (the 16-node run with a hanging node takes about 3 minutes, each of node-9's groups waiting out the
+# 15 s command timeout: .ci/extended runs it)
 foreground ./zcl simulate --help
 
 echo "--- docs/security.md: keygen, and the four files it says it makes"
