@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -70,9 +71,41 @@ public final class Bench {
                              Long lostWhileMeasuring) {
     }
 
+    /**
+     * CPU per command in one phase: the coordinator side (this JVM's own user + system time, which
+     * for ZeroMQ is the coordinator and for SSH the MINA client) and the nodes' side (the agent
+     * farm JVM with the processes it reaped, or every sshd with its sessions and their commands),
+     * each over the commands of the phase. Null where the side cannot be told apart. For the spawn
+     * floor, {@code coordinatorMs} is this JVM with its reaped children: the bare spawn's whole cost.
+     */
+    public record CpuPerCommand(String transport, String phase, int nodes, long commands, Double coordinatorMs,
+                                Double nodeMs) {
+    }
+
     /** The whole run. */
     public record Report(Map<String, String> machine, Settings settings, List<Latency> latencies,
-                         List<SizeResult> sizes, Map<String, Double> streamMs, Map<String, String> notes) {
+                         List<SizeResult> sizes, Map<String, Double> streamMs, Map<String, String> notes,
+                         List<CpuPerCommand> cpu) {
+        public Report {
+            cpu = List.copyOf(cpu);
+        }
+    }
+
+    /** Readings of both sides' CPU at the start of a phase. */
+    private record CpuMark(OptionalLong self, OptionalLong nodes) {
+        static CpuMark of(Contender c) {
+            return new CpuMark(CpuTime.self(), c == null ? OptionalLong.empty() : c.nodeCpuNanos());
+        }
+
+        CpuPerCommand since(String transport, String phase, int nodeCount, long commands, Contender c) {
+            return new CpuPerCommand(transport, phase, nodeCount, commands, perCommand(self, CpuTime.self(), commands),
+                    perCommand(nodes, c.nodeCpuNanos(), commands));
+        }
+
+        static Double perCommand(OptionalLong before, OptionalLong after, long commands) {
+            return before.isPresent() && after.isPresent() && commands > 0
+                    ? (after.getAsLong() - before.getAsLong()) / 1e6 / commands : null;
+        }
     }
 
     private final Settings settings;
@@ -91,7 +124,7 @@ public final class Bench {
             load.describe(machine);
             machine.put("load_average_at_end", Machine.loadAverage());
             return new Report(machine, measured.settings(), measured.latencies(), measured.sizes(), measured.streamMs(),
-                    measured.notes());
+                    measured.notes(), measured.cpu());
         }
     }
 
@@ -100,9 +133,14 @@ public final class Bench {
         List<SizeResult> sizes = new ArrayList<>();
         Map<String, Double> stream = new LinkedHashMap<>();
         Map<String, String> notes = new LinkedHashMap<>();
+        List<CpuPerCommand> cpu = new ArrayList<>();
 
         progress.accept("floor: bare ProcessBuilder spawn of `true`");
+        OptionalLong floorCpu = CpuTime.selfWithChildren();
         latencies.add(Latency.of("spawn (floor)", spawnFloor()));
+        int spawns = settings.warmup() + settings.samples();
+        cpu.add(new CpuPerCommand("spawn (floor)", "`true` spawned and reaped by this JVM", 1, spawns,
+                CpuMark.perCommand(floorCpu, CpuTime.selfWithChildren(), spawns), null));
 
         for (String transport : settings.transports()) {
             if (!contenders.containsKey(transport)) {
@@ -141,10 +179,14 @@ public final class Bench {
                     NodeExecutor node1 = c.executor(c.nodeIds().get(0));
                     if (first) {
                         progress.accept(transport + ": " + settings.samples() + " round trips of `true`");
+                        CpuMark mark = CpuMark.of(c);
                         latencies.add(Latency.of(transport, roundTrips(node1, "true")));
+                        cpu.add(mark.since(transport, "round trips of `true`", 1, spawns, c));
                         if (transport.startsWith("zmq")) {
                             progress.accept(transport + ": round trips of the built-in no-op (no spawn)");
+                            mark = CpuMark.of(c);
                             latencies.add(Latency.of(transport + " no-spawn", roundTrips(node1, NodeAgent.BUILTIN_NOOP)));
+                            cpu.add(mark.since(transport, "round trips of the built-in no-op", 1, spawns, c));
                         }
                         if (settings.streamBytes() > 0) {
                             progress.accept(transport + ": streaming " + settings.streamBytes() / (1024 * 1024) + " MiB of stdout");
@@ -159,7 +201,10 @@ public final class Bench {
                     double[] sorted = fanout.clone();
                     Arrays.sort(sorted);
                     progress.accept(transport + ": sustained commands/s on " + n + " nodes");
-                    double rate = sustained(c);
+                    CpuMark mark = CpuMark.of(c);
+                    Sustained run = sustained(c);
+                    double rate = run.perSecond();
+                    cpu.add(mark.since(transport, "sustained `true`", n, run.commands(), c));
                     Long lostWhileMeasuring = c.nodesLostWhileMeasuring().isPresent()
                             ? c.nodesLostWhileMeasuring().getAsLong() : null;
                     Double detection = null;
@@ -175,7 +220,7 @@ public final class Bench {
                 }
             }
         }
-        return new Report(Map.of(), settings, latencies, sizes, stream, notes);
+        return new Report(Map.of(), settings, latencies, sizes, stream, notes, cpu);
     }
 
     private Histogram spawnFloor() throws Exception {
@@ -237,8 +282,11 @@ public final class Bench {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    /** Keeps 4 commands in flight per node for at least 2 s (or 2000 commands); returns commands/s. */
-    private static double sustained(Contender c) throws Exception {
+    private record Sustained(long commands, double perSecond) {
+    }
+
+    /** Keeps 4 commands in flight per node for at least 2 s (and at least 200 commands). */
+    private static Sustained sustained(Contender c) throws Exception {
         int perNode = 4;
         long t0 = System.nanoTime();
         long done = 0;
@@ -257,6 +305,6 @@ public final class Bench {
                 break;
             }
         }
-        return done / ((System.nanoTime() - t0) / 1e9);
+        return new Sustained(done, done / ((System.nanoTime() - t0) / 1e9));
     }
 }

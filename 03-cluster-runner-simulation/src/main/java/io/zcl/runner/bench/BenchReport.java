@@ -61,6 +61,7 @@ public final class BenchReport {
             r.streamMs().forEach((t, ms) -> md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f |%n", t, mib, ms,
                     mib / (ms / 1000))));
         }
+        cpuSection(r).ifPresent(md::append);
         curveCost(r).ifPresent(md::append);
         md.append("\n## Targets\n\nEach target that misses is followed, under \"The misses, in this run's figures\", by the "
                 + "measurements of this run that bear on it.\n\n| target | measured | holds |\n|---|---|---|\n");
@@ -163,6 +164,20 @@ public final class BenchReport {
             rows.add(new Target("fan-out to 64: ZeroMQ >= 20 x faster than SSH including connection set-up",
                     fmt("(%.1f + %.1f) / %.1f ms = %.1f x", setup, sf, zf, withSetup), withSetup >= 20, setupWhy));
         }
+        Optional<Bench.CpuPerCommand> floorCpu = cpu(r, "spawn (floor)", 1);
+        Optional<Bench.CpuPerCommand> zmqTrueCpu = r.cpu().stream()
+                .filter(c -> c.transport().equals("zmq") && c.phase().equals("round trips of `true`")).findFirst();
+        if (floorCpu.isPresent() && floorCpu.get().coordinatorMs() != null && zmqTrueCpu.isPresent()
+                && zmqTrueCpu.get().nodeMs() != null) {
+            double f = floorCpu.get().coordinatorMs();
+            double a = zmqTrueCpu.get().nodeMs();
+            List<String> why = new ArrayList<>();
+            why.add(fmt("CPU of a bare spawn of `true` (the bench JVM with its reaped child): %.3f ms per command", f));
+            why.add(fmt("CPU of the agent farm JVM per `true` run through an agent (the JVM with its reaped children): "
+                    + "%.3f ms, %.3f ms above the spawn", a, a - f));
+            rows.add(new Target("agent CPU per `true` <= 1.5 x the CPU of the bare spawn", fmt("%.3f / %.3f ms = %.2f x", a, f,
+                    a / f), a <= 1.5 * f, why));
+        }
         noop.ifPresent(n -> {
             List<String> why = new ArrayList<>();
             why.add(fmt("ZeroMQ no-op round trip (no spawn): p50 %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us",
@@ -185,6 +200,32 @@ public final class BenchReport {
                         fmt("%d bytes/node at %d nodes (heap after GC)", s.coordinatorBytesPerNode(), s.nodes()), null,
                         List.of())));
         return rows;
+    }
+
+    private static Optional<Bench.CpuPerCommand> cpu(Bench.Report r, String transport, int nodes) {
+        return r.cpu().stream().filter(c -> c.transport().equals(transport) && c.nodes() == nodes).findFirst();
+    }
+
+    /** CPU per command by phase and side, when the run measured it. */
+    static Optional<String> cpuSection(Bench.Report r) {
+        if (r.cpu().isEmpty()) {
+            return Optional.empty();
+        }
+        StringBuilder md = new StringBuilder("\n## CPU per command\n\n")
+                .append("CPU time (user + system, from /proc, 10 ms ticks) over each phase, divided by its commands. ")
+                .append("Coordinator side: the bench JVM's own CPU (the ZeroMQ coordinator, or the MINA SSH client). ")
+                .append("Nodes' side: the agent farm JVM with the processes it spawned and reaped, or every sshd with its ")
+                .append("sessions and their commands. The floor row is a bare spawn: the bench JVM with its reaped child. ")
+                .append("CPU time does not grow when a process waits for a core, so these figures hold on a loaded machine ")
+                .append("where wall times do not.\n\n")
+                .append("| transport | phase | nodes | commands | coordinator side ms/cmd | nodes' side ms/cmd |\n")
+                .append("|---|---|---:|---:|---:|---:|\n");
+        for (Bench.CpuPerCommand c : r.cpu()) {
+            md.append(fmt("| %s | %s | %d | %d | %s | %s |%n", c.transport(), c.phase(), c.nodes(), c.commands(),
+                    c.coordinatorMs() == null ? "-" : fmt("%.3f", c.coordinatorMs()),
+                    c.nodeMs() == null ? "-" : fmt("%.3f", c.nodeMs())));
+        }
+        return Optional.of(md.toString());
     }
 
     /** Heading of the section comparing zmq-curve with zmq, when both ran. */

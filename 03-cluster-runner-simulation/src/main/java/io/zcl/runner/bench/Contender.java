@@ -36,6 +36,15 @@ public interface Contender extends AutoCloseable {
         return OptionalLong.empty();
     }
 
+    /**
+     * CPU nanoseconds used so far by the nodes' side of the transport (the agent farm JVM, or the
+     * sshd processes with their sessions), including the commands they ran and reaped; empty when
+     * it cannot be told. The bench reads it before and after a phase.
+     */
+    default OptionalLong nodeCpuNanos() {
+        return OptionalLong.empty();
+    }
+
     /** Heap the coordinator side holds for its N connections, when it can be told apart. */
     OptionalLong coordinatorBytes();
 

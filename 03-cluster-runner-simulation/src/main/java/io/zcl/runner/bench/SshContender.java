@@ -92,6 +92,22 @@ final class SshContender implements Contender {
     }
 
     @Override
+    public OptionalLong nodeCpuNanos() {
+        if (servers == null) {
+            return OptionalLong.empty();
+        }
+        long sum = 0;
+        for (String id : nodeIds) {
+            OptionalLong tree = CpuTime.ofTree(servers.node(id).pid());
+            if (tree.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            sum += tree.getAsLong();
+        }
+        return OptionalLong.of(sum);
+    }
+
+    @Override
     public OptionalLong coordinatorBytes() {
         return coordinatorBytes < 0 ? OptionalLong.empty() : OptionalLong.of(coordinatorBytes);
     }

@@ -149,6 +149,11 @@ final class ZmqContender implements Contender {
     }
 
     @Override
+    public OptionalLong nodeCpuNanos() {
+        return farm == null ? OptionalLong.empty() : CpuTime.of(farm.pid(), true);
+    }
+
+    @Override
     public OptionalLong nodesLostWhileMeasuring() {
         return OptionalLong.of(lostWhileMeasuring.get());
     }

@@ -97,7 +97,7 @@ class BenchCurveTest {
     @Test
     void withoutZmqCurveThereIsNoCurveCostSection() {
         Bench.Report r = new Bench.Report(Map.of(), new Bench.Settings(List.of(1), 1, 0, 1, 0, 300, List.of("zmq")),
-                List.of(), List.of(), Map.of(), Map.of());
+                List.of(), List.of(), Map.of(), Map.of(), List.of());
         assertThat(BenchReport.curveCost(r)).isEmpty();
         assertThat(BenchReport.markdown(r, "x")).doesNotContain(BenchReport.CURVE_COST);
     }

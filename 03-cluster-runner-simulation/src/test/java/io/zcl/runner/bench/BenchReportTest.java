@@ -35,7 +35,8 @@ class BenchReportTest {
                 new Bench.SizeResult("zmq", 64, 1400, zmqFanout64, new double[] {zmqFanout64}, 80, 2043.0, 14_000L, 27L),
                 new Bench.SizeResult("ssh", 1, 170, 50, new double[] {50}, 33, 19.0, null, null),
                 new Bench.SizeResult("ssh", 64, sshSetup64, sshFanout64, new double[] {sshFanout64}, 28, 1700.0, null, null));
-        return new Bench.Report(machine, settings, latencies, sizes, Map.of(), Map.of("detection zmq", "heartbeat 1000 ms"));
+        return new Bench.Report(machine, settings, latencies, sizes, Map.of(), Map.of("detection zmq", "heartbeat 1000 ms"),
+                List.of());
     }
 
     @Test

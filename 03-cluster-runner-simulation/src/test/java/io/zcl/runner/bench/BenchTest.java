@@ -49,10 +49,23 @@ class BenchTest {
             assertThat(s.lostWhileMeasuring()).isNotNull().isNotNegative();
         });
         assertThat(report.streamMs()).containsKey("zmq");
+        // CPU per command, read from /proc: the bare spawn costs CPU, and so does each `true` on the
+        // agents' side; every phase is listed with its commands
+        assertThat(report.cpu()).extracting(c -> c.transport() + ": " + c.phase() + " @" + c.nodes()).containsExactly(
+                "spawn (floor): `true` spawned and reaped by this JVM @1", "zmq: round trips of `true` @1",
+                "zmq: round trips of the built-in no-op @1", "zmq: sustained `true` @1", "zmq: sustained `true` @4");
+        assertThat(report.cpu().get(0).coordinatorMs()).isPositive();
+        assertThat(report.cpu().get(1).nodeMs()).as("the farm JVM spawned and reaped 40 `true`s").isPositive();
+        assertThat(report.cpu()).allSatisfy(c -> {
+            assertThat(c.commands()).isPositive();
+            assertThat(c.coordinatorMs()).isNotNull().isNotNegative();
+        });
+        assertThat(report.cpu().subList(1, 5)).allSatisfy(c -> assertThat(c.nodeMs()).isNotNull().isNotNegative());
         assertThat(steps).isNotEmpty();
 
         BenchReport.write(report, dir, "./zcl bench --nodes 1,4");
         assertThat(Files.readString(dir.resolve("bench.md"))).contains("## Targets", "ZeroMQ round trip without spawn",
+                "## CPU per command", "| zmq | sustained `true` | 4 |", "agent CPU per `true` <= 1.5 x the CPU of the bare spawn",
                 "nodes lost while measured |");
         assertThat(Files.readString(dir.resolve("bench.json"))).contains("\"p50_ms\"");
         assertThat(Files.readString(dir.resolve("latency-cdf.svg"))).startsWith("<svg").contains("polyline");
