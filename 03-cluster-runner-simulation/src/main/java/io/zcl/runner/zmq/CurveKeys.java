@@ -65,13 +65,13 @@ public record CurveKeys(String publicKey, String secretKey) {
      */
     public static CurveKeys loadSecret(Path file) throws IOException {
         String text = read(file);
-        checkPrivate(file);
         String pub = field(PUBLIC_LINE, text, file, "public-key");
         Matcher m = SECRET_LINE.matcher(text);
         if (!m.find()) {
             throw new IOException(file + " has no secret-key: pass the NAME" + SECRET_SUFFIX
                     + " file that ./zcl keygen wrote, not the public NAME" + PUBLIC_SUFFIX);
         }
+        checkPrivate(file);
         try {
             return new CurveKeys(pub, m.group(1));
         } catch (IllegalArgumentException e) {
