@@ -45,7 +45,7 @@ grep -q 'transport=auto .*fail=0 error=0' /tmp/zcl-simulate-auto.log || { cat /t
 grep -q '"node_transports":{"node-' "$runs/auto/latest/journal.jsonl" || { echo "auto journal lacks node_transports"; exit 1; }
 
 echo "--- the Python coordinator (integration-plan/python) runs a command on a Java agent"
-bg timeout 60 ./zcl agent --coordinator tcp://127.0.0.1:5556 --node-id node-1 --emulate --insecure > /tmp/zcl-agent-py.log 2>&1
+bg timeout 60 ./zcl agent --coordinator tcp://127.0.0.1:5556 --node-id node-1 --emulate --insecure --allow echo > /tmp/zcl-agent-py.log 2>&1
 py_agent=$!
 timeout 60 /usr/bin/python3 integration-plan/python/zcr1_coordinator.py --bind tcp://127.0.0.1:5556 --run node-1 -- echo hi \
   > /tmp/zcl-python.log 2>&1 || { cat /tmp/zcl-python.log /tmp/zcl-agent-py.log; exit 1; }

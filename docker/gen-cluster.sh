@@ -73,13 +73,15 @@ services:
   # The dashboard (zcl monitor): follows the coordinator's event stream, which a run publishes with
   # zcl run --events 'tcp://*:5560' --monitor-keys DIR (simulate-cluster.sh does): CURVE, with the
   # monitor's key pair from gen-keys.sh allow-listed there. Published on the host's loopback
-  # at a free port: docker-compose port monitor 8080 says which.
+  # at a free port: docker-compose port monitor 8080 says which. It listens on 0.0.0.0 in its
+  # container, so it requires the token gen-keys.sh wrote (open /?token=TOKEN).
   monitor:
     image: \${ZCL_IMAGE:-zcl:local}
     hostname: monitor
     init: true
     command: ["zcl", "monitor", "--events", "tcp://coordinator:5560", "--http", "0.0.0.0:8080",
-              "--curve-secret", "/etc/zcl/curve/monitor.key_secret", "--coordinator-key", "/etc/zcl/curve/coordinator.key"]
+              "--curve-secret", "/etc/zcl/curve/monitor.key_secret", "--coordinator-key", "/etc/zcl/curve/coordinator.key",
+              "--http-token-file", "/etc/zcl/curve/http-token"]
     depends_on: [coordinator]
     ports: ["127.0.0.1::8080"]
     volumes:

@@ -8,6 +8,8 @@
 #   DIR/coordinator/monitors/monitor.key     the monitors' allow-list folder (zcl run --monitor-keys)
 #   DIR/monitor/monitor.key_secret           the monitor's secret key (zcl monitor --curve-secret)
 #   DIR/monitor/coordinator.key              the coordinator's public key (zcl monitor --coordinator-key)
+#   DIR/monitor/http-token                   the dashboard's token (zcl monitor --http-token-file; the
+#                                            dashboard listens on 0.0.0.0 inside its container)
 # Usage: docker/gen-keys.sh --nodes N --out DIR   (keeps DIR when it already has keys for N nodes)
 set -euo pipefail
 nodes=4
@@ -23,7 +25,7 @@ done
 [[ -n "$out" ]] || { echo "gen-keys: --out DIR is required" >&2; exit 2; }
 [[ "$nodes" =~ ^[1-9][0-9]*$ ]] || { echo "gen-keys: --nodes must be a positive number" >&2; exit 2; }
 if [[ -s "$out/coordinator/coordinator.key_secret" && -s "$out/node-$nodes/node.key_secret" \
-  && -s "$out/monitor/monitor.key_secret" ]]; then
+  && -s "$out/monitor/monitor.key_secret" && -s "$out/monitor/http-token" ]]; then
   exit 0
 fi
 rm -rf "$out" && mkdir -p "$out"
@@ -37,6 +39,7 @@ docker run --rm -v "$out:/keys" "${ZCL_IMAGE:-zcl:local}" bash -ec '
   mkdir -p /keys/coordinator/monitors /keys/monitor
   mv /keys/all/monitor.key_secret /keys/monitor/
   cp /keys/all/coordinator.key /keys/monitor/coordinator.key
+  (umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n" > /keys/monitor/http-token)
   mv /keys/all/monitor.key /keys/coordinator/monitors/
   for f in /keys/all/node-*.key_secret; do
     n="$(basename "$f" .key_secret)"

@@ -176,7 +176,7 @@ start_run zmq --bind 'tcp://*:5555' --curve-secret /etc/zcl/curve/coordinator.ke
 compose_up "${node_services[@]}" monitor
 wait_healthy 120 $((nodes + 1))
 say "up and healthy in $((SECONDS - up_start)) s"
-say "dashboard: http://$(dc port monitor 8080 2>/dev/null || echo '?') (zcl monitor, following the run's events)"
+say "dashboard: http://$(dc port monitor 8080 2>/dev/null || echo '?')/?token=$(dc exec -T monitor cat /etc/zcl/curve/http-token 2>/dev/null || echo '?') (zcl monitor, following the run's events)"
 if [[ -n "$profile" ]]; then
   say "network profile $profile, as node-1 applied it:"
   docker logs "$(dc_id node-1)" 2>&1 | grep '^zcl-net:' | sed 's/^/   /'

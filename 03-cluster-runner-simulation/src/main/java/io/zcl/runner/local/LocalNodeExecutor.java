@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>argv is executed directly (no shell), with the working directory of the command or the
  *       executor's default.</li>
  *   <li>Environment: this JVM's environment, then the node's base environment, then the
- *       command's; the PATH prefix, if any, goes in front of the resulting PATH and argv[0] is
- *       looked up there.</li>
+ *       command's; the PATH prefix, if any, goes in front of the resulting PATH. argv[0] is
+ *       looked up on the node's own PATH (this JVM's or the base environment's, behind the
+ *       prefix), never on a PATH the command sets.</li>
  *   <li>stdout and stderr are streamed to the listener in chunks as they arrive and captured up
  *       to {@link Settings#captureLimitBytes()} each; beyond that the result says
  *       outputTruncated.</li>
@@ -207,6 +208,19 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
         return env;
     }
 
+    /**
+     * The PATH argv[0] is looked up on: this node's own (this JVM's, then the node's base
+     * environment, with the prefix in front), never one a command brings, so a command cannot
+     * make a bare name such as "gpu_burn" mean a program of its choosing.
+     */
+    private String lookupPath() {
+        String path = baseEnv.containsKey("PATH") ? baseEnv.get("PATH") : System.getenv("PATH");
+        if (pathPrefix == null) {
+            return path;
+        }
+        return path == null || path.isEmpty() ? pathPrefix.toString() : pathPrefix + File.pathSeparator + path;
+    }
+
     /** One command from queued to finished. */
     private final class Execution implements Runnable {
 
@@ -269,10 +283,11 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
             }
             Map<String, String> env = environment(command);
             String program = command.argv().get(0);
-            String resolved = ExecutableLookup.find(program, env.get("PATH")).orElse(null);
+            String lookupPath = lookupPath();
+            String resolved = ExecutableLookup.find(program, lookupPath).orElse(null);
             if (resolved == null) {
                 return CommandResult.failed(command.id(), nodeId, Status.FAILED_TO_START, queuedStart, Duration.ZERO,
-                        "program '" + program + "' not found on PATH " + env.get("PATH"));
+                        "program '" + program + "' not found on PATH " + lookupPath);
             }
             List<String> argv = new java.util.ArrayList<>(command.argv());
             argv.set(0, resolved);

@@ -47,7 +47,8 @@ public final class AgentProcess {
                             .withMaxConcurrentCommands(8));
             executors.add(executor);
             agents.add(new NodeAgent(NodeAgent.Settings.defaults(endpoint, nodeId, system)
-                    .withHeartbeat(heartbeatMs, 3).withBackoff(100, 1000), executor).start());
+                    .withHeartbeat(heartbeatMs, 3).withBackoff(100, 1000).withPolicy(InProcessAgents.POLICY), executor)
+                    .start());
         }
         System.out.println("AGENTS " + ProcessHandle.current().pid() + " " + args[4]);
         System.out.flush();

@@ -6,6 +6,7 @@ import io.zcl.runner.local.LocalNodeExecutor;
 import io.zcl.runner.local.LocalOperationalContext;
 import io.zcl.runner.perftools.EmulationEnv;
 import io.zcl.runner.perftools.Fault;
+import io.zcl.runner.zmq.CommandPolicy;
 import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.NodeAgent;
 import java.nio.file.Path;
@@ -26,6 +27,13 @@ public final class InProcessAgents implements AutoCloseable {
 
     /** Per-stream output kept in a RESULT: keeps a RESULT well under the 16 MiB body limit. */
     public static final int CAPTURE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+    /**
+     * What the simulated and benchmark agents run: the perf tools (emulated here), plus the
+     * programs {@code zcl bench} measures the transport with ({@code true}, {@code head -c N
+     * /dev/zero}, {@code echo}). The environment and cwd rules are the agent's usual ones.
+     */
+    public static final CommandPolicy POLICY = CommandPolicy.perfTools().allowing(List.of("true", "head", "echo"));
 
     /** How a simulated node is set up. */
     public record NodeSetup(Path toolsDir, Map<String, Fault> faults, double timeScale, long seed) {
@@ -65,7 +73,7 @@ public final class InProcessAgents implements AutoCloseable {
                             .withMaxConcurrentCommands(8));
             executors.add(executor);
             NodeAgent.Settings settings = NodeAgent.Settings.defaults(coordinator, nodeId, system)
-                    .withHeartbeat(heartbeatMs, liveness).withBackoff(100, 2000);
+                    .withHeartbeat(heartbeatMs, liveness).withBackoff(100, 2000).withPolicy(POLICY);
             agents.add(new NodeAgent(settings, executor, ctx, System::currentTimeMillis)
                     .withCurve(curve == null ? null : curve.apply(nodeId)).start());
         }

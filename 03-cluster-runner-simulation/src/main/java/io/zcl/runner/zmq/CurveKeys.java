@@ -19,8 +19,9 @@ import org.zeromq.ZMQ;
  * A CURVE key pair (or only a public key), as ZeroMQ's certificate files hold them.
  *
  * <p>Files are JeroMQ {@link ZCert} files (the czmq format, ZPL text): {@code NAME.key} has the
- * public key and may be copied anywhere; {@code NAME.key_secret} has both keys and is written
- * readable by its owner only (0600).
+ * public key and may be copied anywhere (written 0644); {@code NAME.key_secret} has both keys, is
+ * written readable by its owner only (0600), and is refused when loaded if group or others may
+ * read or write it.
  *
  * @param publicKey Z85 text, 40 characters
  * @param secretKey Z85 text, 40 characters, or null for a public key only
@@ -31,6 +32,10 @@ public record CurveKeys(String publicKey, String secretKey) {
     public static final String PUBLIC_SUFFIX = ".key";
     /** File name suffix of a secret certificate. */
     public static final String SECRET_SUFFIX = ".key_secret";
+
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> PUBLIC_FILE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
 
     private static final Pattern Z85_KEY = Pattern.compile("[0-9a-zA-Z.\\-:+=^!/*?&<>()\\[\\]{}@%$#]{40}");
     private static final Pattern PUBLIC_LINE = Pattern.compile("^\\s*public-key\\s*=\\s*\"?([^\"\\s]+)\"?\\s*$",
@@ -54,7 +59,10 @@ public record CurveKeys(String publicKey, String secretKey) {
         return new CurveKeys(pair.publicKey, pair.secretKey);
     }
 
-    /** Reads a secret certificate (NAME.key_secret): both keys must be there. */
+    /**
+     * Reads a secret certificate (NAME.key_secret): both keys must be there. Like OpenSSH with a
+     * private key, refuses a file that group or others may read or write.
+     */
     public static CurveKeys loadSecret(Path file) throws IOException {
         String text = read(file);
         String pub = field(PUBLIC_LINE, text, file, "public-key");
@@ -63,6 +71,7 @@ public record CurveKeys(String publicKey, String secretKey) {
             throw new IOException(file + " has no secret-key: pass the NAME" + SECRET_SUFFIX
                     + " file that ./zcl keygen wrote, not the public NAME" + PUBLIC_SUFFIX);
         }
+        checkPrivate(file);
         try {
             return new CurveKeys(pub, m.group(1));
         } catch (IllegalArgumentException e) {
@@ -80,8 +89,11 @@ public record CurveKeys(String publicKey, String secretKey) {
     }
 
     /**
-     * Writes DIR/NAME.key (public) and DIR/NAME.key_secret (secret, created 0600 before any byte
-     * is written). Refuses to overwrite an existing secret file.
+     * Writes DIR/NAME.key (public, mode 0644) and DIR/NAME.key_secret (secret, created 0600
+     * before any byte is written). A DIR that does not exist is created with mode 0700; one that
+     * exists and is writable by group or others is refused (anyone could swap the keys in it).
+     * Modes are set explicitly, so the umask does not matter. Refuses to overwrite an existing
+     * secret file.
      *
      * @return the secret file
      */
@@ -92,16 +104,16 @@ public record CurveKeys(String publicKey, String secretKey) {
         if (!name.matches("[A-Za-z0-9._-]+(\\+[A-Za-z0-9._-]+)?")) {
             throw new IllegalArgumentException("key name may use letters, digits, '.', '_' and '-', and one '+' before a label (node-1+2026), got '" + name + "'");
         }
-        Files.createDirectories(dir);
+        boolean posix = prepareDir(dir);
         Path secret = dir.resolve(name + SECRET_SUFFIX);
         Path pub = dir.resolve(name + PUBLIC_SUFFIX);
         ZCert cert = new ZCert(publicKey, secretKey);
         cert.setMeta("name", name);
         cert.setMeta("created-by", "zcl keygen");
         try {
-            if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
-                Files.createFile(secret, PosixFilePermissions.asFileAttribute(
-                        Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
+            if (posix) {
+                Files.createFile(secret, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+                Files.setPosixFilePermissions(secret, OWNER_ONLY_FILE); // a umask such as 0277 took some away
             } else {
                 Files.createFile(secret);
             }
@@ -114,7 +126,55 @@ public record CurveKeys(String publicKey, String secretKey) {
         try (Writer w = Files.newBufferedWriter(pub, StandardCharsets.UTF_8)) {
             cert.savePublic(w);
         }
+        if (posix) {
+            Files.setPosixFilePermissions(pub, PUBLIC_FILE);
+        }
         return secret;
+    }
+
+    /** Creates DIR 0700 when missing; refuses an existing DIR writable by group or others. True on POSIX. */
+    private static boolean prepareDir(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            if (!Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+                return false;
+            }
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+            if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new IOException("key folder " + dir + " has mode " + octal(mode) + ": group or others could "
+                        + "replace the keys in it; run chmod go-w " + dir + " (or chmod 700), or pick a new folder");
+            }
+            return true;
+        }
+        Files.createDirectories(dir);
+        if (!Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            return false;
+        }
+        Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+        return true;
+    }
+
+    /** Refuses a secret key file that group or others may read or write (OpenSSH's rule for private keys). */
+    private static void checkPrivate(Path file) throws IOException {
+        if (!Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            return;
+        }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        for (PosixFilePermission p : mode) {
+            if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE
+                    && p != PosixFilePermission.OWNER_EXECUTE) {
+                throw new IOException("secret key file " + file + " has mode " + octal(mode)
+                        + ", readable or writable by group or others: run chmod 600 " + file);
+            }
+        }
+    }
+
+    /** The mode as chmod writes it, e.g. 0644. */
+    static String octal(Set<PosixFilePermission> mode) {
+        int bits = 0;
+        for (PosixFilePermission p : mode) {
+            bits |= 1 << (8 - p.ordinal());
+        }
+        return String.format("0%03o", bits);
     }
 
     public byte[] publicKeyBytes() {

@@ -68,37 +68,43 @@ public final class NodeAgent implements AutoCloseable {
      * @param liveness          missed intervals before the coordinator counts as gone
      * @param backoffInitialMs  first reconnect delay; doubles up to backoffMaxMs
      * @param backoffMaxMs      cap of the reconnect delay
-     * @param allowedExecutables if not empty, only these argv[0] values may run (names or paths)
+     * @param policy            what may run: programs, environment, working directories
+     *                          ({@link CommandPolicy#perfTools()} by default)
      * @param maxConcurrent     advertised in HELLO; the executor enforces it
      */
     public record Settings(String coordinator, String nodeId, SystemConfiguration system, int heartbeatMs,
                            int liveness, long backoffInitialMs, long backoffMaxMs,
-                           Set<String> allowedExecutables, int maxConcurrent) {
+                           CommandPolicy policy, int maxConcurrent) {
         public Settings {
             Objects.requireNonNull(coordinator, "coordinator");
             Objects.requireNonNull(nodeId, "nodeId");
             Objects.requireNonNull(system, "system");
-            allowedExecutables = allowedExecutables == null ? Set.of() : Set.copyOf(allowedExecutables);
+            Objects.requireNonNull(policy, "policy");
         }
 
         public static Settings defaults(String coordinator, String nodeId, SystemConfiguration system) {
             return new Settings(coordinator, nodeId, system, Protocol.DEFAULT_HEARTBEAT_MS, Protocol.DEFAULT_LIVENESS,
-                    1000, 32_000, Set.of(), 64);
+                    1000, 32_000, CommandPolicy.perfTools(), 64);
         }
 
         public Settings withHeartbeat(int newHeartbeatMs, int newLiveness) {
             return new Settings(coordinator, nodeId, system, newHeartbeatMs, newLiveness, backoffInitialMs,
-                    backoffMaxMs, allowedExecutables, maxConcurrent);
+                    backoffMaxMs, policy, maxConcurrent);
         }
 
         public Settings withBackoff(long initialMs, long maxMs) {
             return new Settings(coordinator, nodeId, system, heartbeatMs, liveness, initialMs, maxMs,
-                    allowedExecutables, maxConcurrent);
+                    policy, maxConcurrent);
         }
 
+        /** Only these programs (bare names or paths); the environment and cwd rules of the policy stay. */
         public Settings withAllowedExecutables(Set<String> allowed) {
+            return withPolicy(new CommandPolicy(allowed, false, policy.cwdRoots()));
+        }
+
+        public Settings withPolicy(CommandPolicy newPolicy) {
             return new Settings(coordinator, nodeId, system, heartbeatMs, liveness, backoffInitialMs, backoffMaxMs,
-                    allowed, maxConcurrent);
+                    newPolicy, maxConcurrent);
         }
     }
 
@@ -127,6 +133,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Map<String, AtomicLong> outputSeq = new ConcurrentHashMap<>();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong outputDropped = new AtomicLong();
+    private final AtomicLong commandsRefused = new AtomicLong();
     private final ProtocolErrors errors = new ProtocolErrors();
     private volatile boolean running0 = true;
     private volatile State state = State.CONNECTING;
@@ -208,6 +215,11 @@ public final class NodeAgent implements AutoCloseable {
     /** Random per process start; a new one tells the coordinator that the agent restarted. */
     public String instance() {
         return instance;
+    }
+
+    /** RUNs the command policy refused (program, environment or cwd): answered FAILED_TO_START. */
+    public long commandsRefused() {
+        return commandsRefused.get();
     }
 
     /** Why the coordinator refused this agent (state REJECTED), else null. */
@@ -484,31 +496,25 @@ public final class NodeAgent implements AutoCloseable {
                     now, Duration.ZERO, null));
             return;
         }
-        if (!isAllowed(program)) {
+        String refusal = settings.policy().refusal(cmd);
+        if (refusal != null) {
+            long n = commandsRefused.incrementAndGet();
+            if (n <= 20 || n % 1000 == 0) { // a hostile coordinator must not flood the log
+                LOG.warn("{}: refused command {} ({} so far): {}", settings.nodeId(), ProtocolErrors.printable(id), n,
+                        ProtocolErrors.printable(refusal));
+            }
             finished(CommandResult.failed(id, settings.nodeId(), CommandResult.Status.FAILED_TO_START, Instant.now(),
-                    Duration.ZERO, "'" + program + "' is not on this agent's allow-list"));
+                    Duration.ZERO, refusal));
             return;
         }
         running.add(id);
         OutputListener listener = stream ? this::output : OutputListener.NONE;
-        executor.run(cmd, listener).whenComplete((result, error) -> {
+        executor.run(settings.policy().resolved(cmd), listener).whenComplete((result, error) -> {
             CommandResult r = result != null ? result
                     : CommandResult.failed(id, settings.nodeId(), CommandResult.Status.FAILED_TO_START,
                             Instant.now(), Duration.ZERO, String.valueOf(error));
             post(Codec.result(r));
         });
-    }
-
-    private boolean isAllowed(String program) {
-        Set<String> allowed = settings.allowedExecutables();
-        if (allowed.isEmpty() || allowed.contains(program)) {
-            return true;
-        }
-        if (program.contains("/") || program.indexOf('\0') >= 0 || program.isEmpty()) {
-            return false; // a NUL made Path.of throw and stopped the agent's I/O thread (fuzz test)
-        }
-        Path name = Path.of(program).getFileName();
-        return name != null && allowed.contains(name.toString());
     }
 
     /** From the executor's output thread. */

@@ -7,6 +7,7 @@ import io.zcl.runner.api.Command;
 import io.zcl.runner.api.CommandResult;
 import io.zcl.runner.api.SystemConfiguration;
 import io.zcl.runner.local.LocalNodeExecutor;
+import io.zcl.runner.zmq.CommandPolicy;
 import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.CurveKeys;
 import io.zcl.runner.zmq.NodeAgent;
@@ -50,7 +51,7 @@ class BenchCurveTest {
             try (LocalNodeExecutor exec = new LocalNodeExecutor("node-3", Map.of(), null);
                  LocalNodeExecutor exec4 = new LocalNodeExecutor("node-4", Map.of(), null);
                  NodeAgent plain = new NodeAgent(NodeAgent.Settings.defaults(coordinator.endpoint(), "node-3", system)
-                         .withBackoff(100, 400), exec).start();
+                         .withBackoff(100, 400).withPolicy(CommandPolicy.anyProgram()), exec).start();
                  NodeAgent stranger = new NodeAgent(NodeAgent.Settings.defaults(coordinator.endpoint(), "node-4", system)
                          .withBackoff(100, 400), exec4)
                          .withCurve(new Curve.Client(CurveKeys.generate(), coordinator.curve().keys().publicOnly()))

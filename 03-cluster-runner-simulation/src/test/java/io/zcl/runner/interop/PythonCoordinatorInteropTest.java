@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zcl.runner.api.SystemConfiguration;
 import io.zcl.runner.local.LocalNodeExecutor;
 import io.zcl.runner.ssh.Requirements;
+import io.zcl.runner.zmq.CommandPolicy;
 import io.zcl.runner.zmq.NodeAgent;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -220,7 +221,7 @@ class PythonCoordinatorInteropTest {
                 LocalNodeExecutor.Settings.defaults().withMaxConcurrentCommands(8));
         SystemConfiguration system = new SystemConfiguration("host-" + nodeId, List.of(), List.of(), List.of());
         NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, nodeId, system)
-                .withHeartbeat(250, 3).withBackoff(100, 1000), exec, zmq, System::currentTimeMillis).start();
+                .withHeartbeat(250, 3).withBackoff(100, 1000).withPolicy(CommandPolicy.anyProgram()), exec, zmq, System::currentTimeMillis).start();
         toClose.add(exec);
         toClose.add(agent);
         return agent;

@@ -110,6 +110,25 @@ class LocalNodeExecutorTest {
         assertThat(resultOf(executor().run(pwd)).stdout().strip()).isEqualTo(dir.toRealPath().toString());
     }
 
+    /** Issue 15: argv[0] is looked up on the node's own PATH, never on a PATH the command brings. */
+    @Test
+    void aBareProgramIsLookedUpOnTheNodesPathNotOnOneTheCommandSets() throws Exception {
+        Path evil = Files.createDirectories(dir.resolve("evil"));
+        Path tool = evil.resolve("zcl-planted-tool");
+        Files.writeString(tool, "#!/bin/sh\necho planted\n");
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        CommandResult planted = resultOf(executor().run(Command.of("zcl-planted-tool")
+                .withEnv(Map.of("PATH", evil.toString()))));
+
+        assertThat(planted.status()).isEqualTo(Status.FAILED_TO_START);
+        assertThat(planted.error()).startsWith("program 'zcl-planted-tool' not found on PATH ")
+                .doesNotContain(evil.toString());
+        CommandResult onPrefix = resultOf(executor(Map.of(), evil, LocalNodeExecutor.Settings.defaults())
+                .run(Command.of("zcl-planted-tool")));
+        assertThat(onPrefix.stdout()).isEqualTo("planted\n");
+    }
+
     @Test
     void aCommandThatCannotStartSaysWhy() throws Exception {
         LocalNodeExecutor executor = executor();

@@ -42,7 +42,7 @@ class AckAfterHandoverTest {
     private NodeAgent agent(String endpoint, ScriptedExecutor exec) {
         SystemConfiguration sys = new SystemConfiguration("node-1", List.of(), List.of(), List.of());
         NodeAgent a = new NodeAgent(NodeAgent.Settings.defaults(endpoint, "node-1", sys).withHeartbeat(HB, 3)
-                .withBackoff(50, 200), exec).start();
+                .withBackoff(50, 200).withPolicy(CommandPolicy.anyProgram()), exec).start();
         closeables.add(a);
         return a;
     }

@@ -61,7 +61,7 @@ class AgentCoordinatorTest {
         SystemConfiguration sys = new SystemConfiguration(nodeId + ".example", List.of(
                 new SystemConfiguration.Gpu(0, "NVIDIA H100 80GB HBM3", 80, 18, 25, 50)), List.of(), List.of());
         NodeAgent a = new NodeAgent(NodeAgent.Settings.defaults(endpoint, nodeId, sys).withHeartbeat(HB, LIVENESS)
-                .withBackoff(50, 200), exec).start();
+                .withBackoff(50, 200).withPolicy(CommandPolicy.anyProgram()), exec).start();
         closeables.add(a);
         return a;
     }

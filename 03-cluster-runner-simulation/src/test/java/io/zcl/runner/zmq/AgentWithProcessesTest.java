@@ -31,7 +31,8 @@ class AgentWithProcessesTest {
              LocalNodeExecutor exec = new LocalNodeExecutor("n1", Map.of(), null,
                      LocalNodeExecutor.Settings.defaults().withCaptureLimitBytes(1024 * 1024))) {
             String endpoint = c.start();
-            try (NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, "n1", SYSTEM), exec).start()) {
+            try (NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, "n1", SYSTEM)
+                    .withPolicy(CommandPolicy.anyProgram()), exec).start()) {
                 c.awaitNodes(List.of("n1"), Duration.ofSeconds(10));
                 AtomicLong streamed = new AtomicLong();
                 long size = 50L * 1024 * 1024;
@@ -52,7 +53,8 @@ class AgentWithProcessesTest {
              LocalNodeExecutor exec = new LocalNodeExecutor("n1", Map.of(), null,
                      LocalNodeExecutor.Settings.defaults().withMaxConcurrentCommands(8))) {
             String endpoint = c.start();
-            try (NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, "n1", SYSTEM), exec).start()) {
+            try (NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, "n1", SYSTEM)
+                    .withPolicy(CommandPolicy.anyProgram()), exec).start()) {
                 c.awaitNodes(List.of("n1"), Duration.ofSeconds(10));
                 List<CompletableFuture<CommandResult>> fs = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {

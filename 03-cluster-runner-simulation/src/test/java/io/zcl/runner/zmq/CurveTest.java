@@ -92,7 +92,8 @@ class CurveTest {
     private NodeAgent agent(ZmqCoordinator c, String nodeId, CurveKeys own, CurveKeys pinned) {
         LocalNodeExecutor exec = new LocalNodeExecutor(nodeId, Map.of(), null);
         closeLast.add(exec);
-        NodeAgent a = new NodeAgent(NodeAgent.Settings.defaults(c.endpoint(), nodeId, SYSTEM).withBackoff(100, 400), exec);
+        NodeAgent a = new NodeAgent(NodeAgent.Settings.defaults(c.endpoint(), nodeId, SYSTEM).withBackoff(100, 400)
+                .withPolicy(CommandPolicy.anyProgram()), exec);
         if (own != null) {
             a.withCurve(new Curve.Client(own, pinned.publicOnly()));
         }

@@ -52,7 +52,7 @@ class RerunIdempotencyTest {
              LocalNodeExecutor exec = new LocalNodeExecutor(node, Map.of(), null);
              NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(coordinator.endpoint(), node,
                      new SystemConfiguration(node, List.of(), List.of(), List.of())).withHeartbeat(10_000, 3)
-                     .withBackoff(1_000, 1_000), exec, null, now::get).start()) {
+                     .withBackoff(1_000, 1_000).withPolicy(CommandPolicy.anyProgram()), exec, null, now::get).start()) {
             Received hello = coordinator.receive(5_000);
             for (int attempt = 0; hello == null && attempt < 5; attempt++) {
                 // the fresh connection stalled in JeroMQ (see NodeAgentClockTest): expire it and retry on the clock

@@ -10,9 +10,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,11 @@ public final class Monitor implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Shortest --http-token accepted: 16 characters (openssl rand -hex 16 gives 32). */
+    public static final int MIN_TOKEN_LENGTH = 16;
+
+    private static final String TOKEN_COOKIE = "zcl_monitor_token";
+
     private static final Map<String, String> STATIC = Map.of(
             "/", "index.html",
             "/index.html", "index.html",
@@ -53,6 +60,7 @@ public final class Monitor implements AutoCloseable {
     private final EventSubscriber subscriber;
     private final InetSocketAddress httpAddress;
     private final Path benchDir;
+    private final byte[] httpToken;
     private final List<OutputStream> sseClients = new CopyOnWriteArrayList<>();
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong httpRequests = new AtomicLong();
@@ -68,9 +76,46 @@ public final class Monitor implements AutoCloseable {
      * @param socketSetup applied to the SUB socket before it connects (CURVE client keys)
      */
     public Monitor(String events, InetSocketAddress http, Path benchDir, Consumer<ZMQ.Socket> socketSetup) {
+        this(events, http, benchDir, socketSetup, null);
+    }
+
+    /**
+     * @param httpToken when not null, every HTTP request must carry it ({@code Authorization:
+     *                  Bearer TOKEN}, {@code ?token=TOKEN}, or the cookie a {@code ?token=} request
+     *                  sets for the browser page); required when {@code http} is not a loopback
+     *                  address, since the dashboard shows every node, command and result
+     * @throws IllegalArgumentException for a non-loopback HTTP address without a token, or a token
+     *                                  shorter than {@link #MIN_TOKEN_LENGTH}
+     */
+    public Monitor(String events, InetSocketAddress http, Path benchDir, Consumer<ZMQ.Socket> socketSetup,
+                   String httpToken) {
+        if (http != null && httpToken == null && !isLoopback(http)) {
+            throw new IllegalArgumentException("the dashboard's address " + hostPort(http) + " is not loopback, and "
+                    + "the dashboard has no other protection: off loopback it needs a token (zcl monitor --http-token "
+                    + "TOKEN or --http-token-file FILE), which every request must then carry; or serve it on "
+                    + "127.0.0.1 and reach it through an SSH tunnel");
+        }
+        if (httpToken != null && httpToken.length() < MIN_TOKEN_LENGTH) {
+            throw new IllegalArgumentException("--http-token must be at least " + MIN_TOKEN_LENGTH
+                    + " characters (e.g. openssl rand -hex 16)");
+        }
+        if (httpToken != null && !httpToken.matches("[A-Za-z0-9._~-]+")) {
+            // URL-safe as it is, so ?token= and the cookie need no escaping
+            throw new IllegalArgumentException("--http-token may use letters, digits, '.', '_', '~' and '-' only");
+        }
         this.subscriber = new EventSubscriber(events, socketSetup, (state, event) -> changes.incrementAndGet());
         this.httpAddress = http;
         this.benchDir = benchDir;
+        this.httpToken = httpToken == null ? null : httpToken.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** True for 127.x, ::1 and names resolving to them; false for a wildcard or unresolved address. */
+    static boolean isLoopback(InetSocketAddress a) {
+        return a.getAddress() != null && a.getAddress().isLoopbackAddress();
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return (a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString()) + ":" + a.getPort();
     }
 
     public Monitor start() {
@@ -97,14 +142,26 @@ public final class Monitor implements AutoCloseable {
         return this;
     }
 
-    /** The dashboard's address, e.g. http://127.0.0.1:8080/ (null without HTTP). */
+    /**
+     * The address the dashboard is bound to, e.g. http://127.0.0.1:8080/, or http://0.0.0.0:8080/
+     * when it listens on every interface (null without HTTP).
+     */
     public String url() {
         if (server == null) {
             return null;
         }
         InetSocketAddress a = server.getAddress();
-        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        // A wildcard comes back as the dual-stack [::]: say the wildcard that was asked for (0.0.0.0 or [::])
+        String host = (a.getAddress().isAnyLocalAddress() ? httpAddress.getAddress() : a.getAddress()).getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host.replaceFirst("%.*", "") + "]";
+        }
         return "http://" + host + ":" + a.getPort() + "/";
+    }
+
+    /** True when every HTTP request must carry the token. */
+    public boolean tokenRequired() {
+        return httpToken != null;
     }
 
     public EventSubscriber subscriber() {
@@ -144,6 +201,12 @@ public final class Monitor implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         httpRequests.incrementAndGet();
         try (ex) {
+            if (httpToken != null && !authorized(ex)) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"zcl monitor\"");
+                send(ex, 401, "text/plain; charset=utf-8", ("this dashboard needs its token: header 'Authorization: "
+                        + "Bearer TOKEN', or open /?token=TOKEN in the browser\n").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             String path = ex.getRequestURI().getPath();
             if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
                 send(ex, 405, "text/plain; charset=utf-8", "only GET\n".getBytes(StandardCharsets.UTF_8));
@@ -172,6 +235,43 @@ public final class Monitor implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("HTTP client went away: {}", e.getMessage());
         }
+    }
+
+    /**
+     * The token from the Authorization header, the query (which also sets a cookie, so the page's
+     * own requests for scripts, /api/state and /events carry it), or that cookie. Compared in
+     * constant time.
+     */
+    private boolean authorized(HttpExchange ex) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && matches(auth.substring(7).strip())) {
+            return true;
+        }
+        String query = ex.getRequestURI().getRawQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.startsWith("token=") && matches(URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8))) {
+                    ex.getResponseHeaders().add("Set-Cookie", TOKEN_COOKIE + "="
+                            + new String(httpToken, StandardCharsets.US_ASCII)
+                            + "; Path=/; HttpOnly; SameSite=Strict");
+                    return true;
+                }
+            }
+        }
+        for (String header : ex.getRequestHeaders().getOrDefault("Cookie", List.of())) {
+            for (String cookie : header.split(";")) {
+                String c = cookie.strip();
+                if (c.startsWith(TOKEN_COOKIE + "=")
+                        && matches(c.substring(TOKEN_COOKIE.length() + 1))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean matches(String presented) {
+        return MessageDigest.isEqual(httpToken, presented.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String contentType(String name) {

@@ -38,6 +38,15 @@ public final class MonitorCommand implements Callable<Integer> {
             description = "serve the dashboard and /metrics here (default 127.0.0.1:8080 unless --tui; port 0 = any free port)")
     String http;
 
+    @Option(names = "--http-token", paramLabel = "TOKEN", description = "every HTTP request must carry this token "
+            + "('Authorization: Bearer TOKEN', or ?token=TOKEN in the browser); required when --http is not loopback. "
+            + "At least 16 of [A-Za-z0-9._~-], e.g. $(openssl rand -hex 16)")
+    String httpToken;
+
+    @Option(names = "--http-token-file", paramLabel = "FILE", description = "like --http-token, read from FILE "
+            + "(kept out of the process list)")
+    Path httpTokenFile;
+
     @Option(names = "--tui", description = "print the node and result table on the terminal every --interval-s")
     boolean tui;
 
@@ -77,11 +86,17 @@ public final class MonitorCommand implements Callable<Integer> {
         }
         String httpSpec = http != null ? http : tui ? null : "127.0.0.1:8080";
         InetSocketAddress address = httpSpec == null ? null : parseHostPort("--http", httpSpec);
+        String token = token();
+        if (token != null && address == null) {
+            throw new IllegalArgumentException("--http-token needs the dashboard: give --http HOST:PORT with --tui");
+        }
         PrintWriter out = spec.commandLine().getOut();
         Consumer<ZMQ.Socket> socketSetup = socketSetup(spec.commandLine().getErr());
-        try (Monitor monitor = new Monitor(events, address, benchDir, socketSetup).start()) {
+        try (Monitor monitor = new Monitor(events, address, benchDir, socketSetup, token).start()) {
             if (monitor.url() != null) {
-                out.println("dashboard: " + monitor.url() + "  (metrics: " + monitor.url() + "metrics)");
+                out.println("dashboard: " + monitor.url() + "  (metrics: " + monitor.url() + "metrics)"
+                        + (token != null ? "; every request needs the token: header 'Authorization: Bearer TOKEN', "
+                                + "or open " + monitor.url() + "?token=TOKEN" : ""));
                 out.flush();
             }
             long deadline = durationS > 0 ? System.currentTimeMillis() + (long) (durationS * 1000) : Long.MAX_VALUE;
@@ -117,6 +132,21 @@ public final class MonitorCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The token from --http-token or --http-token-file (first line, trimmed), or null. */
+    String token() throws java.io.IOException {
+        if (httpToken != null && httpTokenFile != null) {
+            throw new IllegalArgumentException("--http-token and --http-token-file: pick one");
+        }
+        if (httpTokenFile != null) {
+            String text = java.nio.file.Files.readString(httpTokenFile).strip();
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("--http-token-file " + httpTokenFile + " is empty");
+            }
+            return text;
+        }
+        return httpToken;
     }
 
     /** CURVE client keys from --curve-secret/--coordinator-key, or plaintext with --insecure on loopback. */

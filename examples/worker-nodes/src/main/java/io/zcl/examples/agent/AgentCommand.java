@@ -8,6 +8,7 @@ import io.zcl.runner.perftools.EmulatedTools;
 import io.zcl.runner.perftools.EmulationEnv;
 import io.zcl.runner.perftools.Fault;
 import io.zcl.runner.sim.InProcessAgents;
+import io.zcl.runner.zmq.CommandPolicy;
 import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.CurveKeys;
 import io.zcl.runner.zmq.NodeAgent;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,9 +67,18 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--max-concurrent", defaultValue = "8", description = "commands run at once (default ${DEFAULT-VALUE})")
     int maxConcurrent;
 
-    @Option(names = "--allow", paramLabel = "PROGRAM", description = "only run these programs (repeatable); "
-            + "default: any program on PATH")
+    @Option(names = "--allow", paramLabel = "PROGRAM", description = "also run this program (repeatable; a bare "
+            + "name is looked up on this agent's PATH, a path must match exactly); by default only the perf tools run: "
+            + "the nccl-tests binaries, perftest's ib_*_bw/ib_*_lat, gpu_burn, dcgmi, nvidia-smi")
     List<String> allow;
+
+    @Option(names = "--allow-any-program", description = "run any program the coordinator names (prints a WARNING; "
+            + "the environment and --allow-cwd rules still hold)")
+    boolean allowAnyProgram;
+
+    @Option(names = "--allow-cwd", paramLabel = "DIR", description = "a RUN's working directory may also lie under "
+            + "DIR (repeatable); default: this agent's working directory and /tmp")
+    List<Path> allowCwd;
 
     @Option(names = "--connect-timeout", defaultValue = "60s", paramLabel = "DURATION",
             description = "give up when the coordinator has not answered the first HELLO within this "
@@ -116,12 +125,13 @@ public final class AgentCommand implements Callable<Integer> {
             tools = EmulatedTools.install(Files.createTempDirectory("zcl-agent-tools-"));
             env.putAll(EmulationEnv.forNode(system, parsedFault, timeScale, 0));
         }
+        CommandPolicy policy = policy();
         var out = spec.commandLine().getOut();
         try (LocalNodeExecutor executor = new LocalNodeExecutor(nodeId, env, tools, LocalNodeExecutor.Settings.defaults()
                 .withCaptureLimitBytes(InProcessAgents.CAPTURE_LIMIT_BYTES).withMaxConcurrentCommands(maxConcurrent));
              NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(coordinator, nodeId, system)
                      .withHeartbeat(heartbeatMs, liveness)
-                     .withAllowedExecutables(allow == null ? null : new LinkedHashSet<>(allow)), executor)
+                     .withPolicy(policy), executor)
                      .withCurve(curve)) {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
             agent.start();
@@ -164,6 +174,29 @@ public final class AgentCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The perf tools plus --allow, or any program with --allow-any-program; cwd roots plus --allow-cwd. */
+    CommandPolicy policy() {
+        CommandPolicy policy = allowAnyProgram ? CommandPolicy.anyProgram() : CommandPolicy.perfTools();
+        if (allow != null) {
+            policy = policy.allowing(allow);
+        }
+        if (allowCwd != null) {
+            for (Path root : allowCwd) {
+                if (!Files.isDirectory(root)) {
+                    throw new IllegalArgumentException("--allow-cwd " + root + " is not a directory");
+                }
+                policy = policy.allowingCwd(root);
+            }
+        }
+        if (allowAnyProgram) {
+            spec.commandLine().getErr().println("zcl agent: WARNING: --allow-any-program: this agent runs ANY program "
+                    + "the coordinator names, as user " + System.getProperty("user.name") + ". Whoever holds the "
+                    + "coordinator's key can run anything here; on a real node list the programs with --allow instead.");
+            spec.commandLine().getErr().flush();
+        }
+        return policy;
     }
 
     private static boolean hasPort(String endpoint) {

@@ -2,6 +2,8 @@ package io.zcl.examples.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.zcl.runner.api.Command;
+import io.zcl.runner.api.CommandResult;
 import io.zcl.runner.api.SystemConfiguration;
 import io.zcl.runner.zmq.CoordinatorListener;
 import io.zcl.runner.zmq.Curve;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -144,6 +147,73 @@ class AgentMainTest {
         assertThat(lines.length).as("WARN lines, then the exit line").isGreaterThanOrEqualTo(2);
         assertThat(run.err).doesNotContain("Exception", "\tat ");
         assertThat(run.out).doesNotContain("connected;");
+    }
+
+    /**
+     * Issue 15, item 1: {@code ./zcl agent ... --emulate --insecure}, started as the README shows
+     * (no --allow), runs the perf tools and nothing else. A program outside them is refused; so
+     * is a RUN that brings its own PATH (which used to make a script named like a perf tool
+     * run), one that sets LD_PRELOAD, and one whose cwd lies outside the agent's working
+     * directory and /tmp, whether named directly, through {@code ..} or through a symlink.
+     * Nothing refused ever starts: the would-be intruder writes a marker file that never appears.
+     */
+    @Test
+    void theAgentAsTheReadmeStartsItRunsOnlyThePerfToolsAndRefusesPathLoaderVariablesAndForeignCwds()
+            throws Exception {
+        Path marker = tmp.resolve("intruder-ran");
+        Path evil = Files.createDirectories(tmp.resolve("evil-bin"));
+        for (String name : List.of("dcgmi")) {
+            Path script = evil.resolve(name);
+            Files.writeString(script, "#!/bin/sh\ntouch " + marker + "\n");
+            script.toFile().setExecutable(true);
+        }
+        Path linkToEtc = Files.createSymbolicLink(tmp.resolve("etc-link"), Path.of("/etc"));
+
+        try (ZmqCoordinator coordinator = new ZmqCoordinator(ZmqCoordinator.Settings.defaults("tcp://127.0.0.1:*"))) {
+            String endpoint = coordinator.start();
+            Jvm agent = Jvm.start(tmp, List.of(), "--coordinator", endpoint, "--node-id", "n1", "--emulate",
+                    "--insecure");
+            try {
+                assertThat(coordinator.awaitNodes(List.of("n1"), Duration.ofSeconds(30)))
+                        .as("n1 connected; agent stderr:%n%s", agent.errText()).isEmpty();
+                var node = coordinator.executor("n1");
+
+                CommandResult shell = node.run(Command.of("sh", "-c", "touch " + marker)).get(30, TimeUnit.SECONDS);
+                assertThat(shell.status()).isEqualTo(CommandResult.Status.FAILED_TO_START);
+                assertThat(shell.error()).isEqualTo("'sh' is not on this agent's allow-list");
+
+                CommandResult ownPath = node.run(Command.of("dcgmi", "discovery", "-l")
+                        .withEnv(Map.of("PATH", evil.toString()))).get(30, TimeUnit.SECONDS);
+                assertThat(ownPath.status()).isEqualTo(CommandResult.Status.FAILED_TO_START);
+                assertThat(ownPath.error()).startsWith("the RUN sets environment variable PATH,");
+
+                CommandResult preload = node.run(Command.of("gpu_burn", "-l")
+                        .withEnv(Map.of("LD_PRELOAD", evil.resolve("libevil.so").toString())))
+                        .get(30, TimeUnit.SECONDS);
+                assertThat(preload.status()).isEqualTo(CommandResult.Status.FAILED_TO_START);
+                assertThat(preload.error()).startsWith("the RUN sets environment variable LD_PRELOAD,");
+
+                for (String cwd : List.of("/etc", "/tmp/../etc", linkToEtc.toString())) {
+                    CommandResult foreign = node.run(inCwd(cwd, "gpu_burn", "-l")).get(30, TimeUnit.SECONDS);
+                    assertThat(foreign.status()).as("cwd %s", cwd).isEqualTo(CommandResult.Status.FAILED_TO_START);
+                    assertThat(foreign.error()).as("cwd %s", cwd).startsWith("cwd '" + cwd + "' (/etc) is outside "
+                            + "this agent's allowed roots");
+                }
+
+                CommandResult tool = node.run(inCwd(tmp.toString(), "gpu_burn", "-l")).get(30, TimeUnit.SECONDS);
+                assertThat(tool.status()).as("%s", tool).isEqualTo(CommandResult.Status.COMPLETED);
+                assertThat(tool.exitCode()).isZero();
+                assertThat(tool.stdout()).startsWith("ID 0: NVIDIA H100");
+                assertThat(marker).as("no refused command ran").doesNotExist();
+            } finally {
+                agent.process.destroy(); // SIGTERM: the shutdown hook closes the agent
+                assertThat(agent.process.waitFor(20, TimeUnit.SECONDS)).as("the agent stops on SIGTERM").isTrue();
+            }
+        }
+    }
+
+    private static Command inCwd(String cwd, String... argv) {
+        return new Command(UUID.randomUUID().toString(), List.of(argv), Map.of(), cwd, Duration.ofSeconds(60));
     }
 
     private static int count(String text, String part) {
