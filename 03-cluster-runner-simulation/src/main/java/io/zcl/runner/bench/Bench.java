@@ -136,11 +136,10 @@ public final class Bench {
         List<CpuPerCommand> cpu = new ArrayList<>();
 
         progress.accept("floor: bare ProcessBuilder spawn of `true`");
-        OptionalLong floorCpu = CpuTime.selfWithChildren();
-        latencies.add(Latency.of("spawn (floor)", spawnFloor()));
-        int spawns = settings.warmup() + settings.samples();
-        cpu.add(new CpuPerCommand("spawn (floor)", "`true` spawned and reaped by this JVM", 1, spawns,
-                CpuMark.perCommand(floorCpu, CpuTime.selfWithChildren(), spawns), null));
+        OptionalLong[] floorCpu = new OptionalLong[1];
+        latencies.add(Latency.of("spawn (floor)", spawnFloor(() -> floorCpu[0] = CpuTime.selfWithChildren())));
+        cpu.add(new CpuPerCommand("spawn (floor)", "`true` spawned and reaped by this JVM", 1, settings.samples(),
+                CpuMark.perCommand(floorCpu[0], CpuTime.selfWithChildren(), settings.samples()), null));
 
         for (String transport : settings.transports()) {
             if (!contenders.containsKey(transport)) {
@@ -179,14 +178,16 @@ public final class Bench {
                     NodeExecutor node1 = c.executor(c.nodeIds().get(0));
                     if (first) {
                         progress.accept(transport + ": " + settings.samples() + " round trips of `true`");
-                        CpuMark mark = CpuMark.of(c);
-                        latencies.add(Latency.of(transport, roundTrips(node1, "true")));
-                        cpu.add(mark.since(transport, "round trips of `true`", 1, spawns, c));
+                        // CPU is read over the measured round trips only, as the latencies are: the
+                        // warm-up ones also pay the fresh agent JVM's JIT compilation.
+                        CpuMark[] mark = new CpuMark[1];
+                        latencies.add(Latency.of(transport, roundTrips(node1, "true", () -> mark[0] = CpuMark.of(c))));
+                        cpu.add(mark[0].since(transport, "round trips of `true`", 1, settings.samples(), c));
                         if (transport.startsWith("zmq")) {
                             progress.accept(transport + ": round trips of the built-in no-op (no spawn)");
-                            mark = CpuMark.of(c);
-                            latencies.add(Latency.of(transport + " no-spawn", roundTrips(node1, NodeAgent.BUILTIN_NOOP)));
-                            cpu.add(mark.since(transport, "round trips of the built-in no-op", 1, spawns, c));
+                            latencies.add(Latency.of(transport + " no-spawn",
+                                    roundTrips(node1, NodeAgent.BUILTIN_NOOP, () -> mark[0] = CpuMark.of(c))));
+                            cpu.add(mark[0].since(transport, "round trips of the built-in no-op", 1, settings.samples(), c));
                         }
                         if (settings.streamBytes() > 0) {
                             progress.accept(transport + ": streaming " + settings.streamBytes() / (1024 * 1024) + " MiB of stdout");
@@ -223,9 +224,12 @@ public final class Bench {
         return new Report(Map.of(), settings, latencies, sizes, stream, notes, cpu);
     }
 
-    private Histogram spawnFloor() throws Exception {
+    private Histogram spawnFloor(Runnable afterWarmup) throws Exception {
         Histogram h = new Histogram(3_600_000_000L, 3);
         for (int i = 0; i < settings.warmup() + settings.samples(); i++) {
+            if (i == settings.warmup()) {
+                afterWarmup.run();
+            }
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder("true").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
@@ -239,8 +243,16 @@ public final class Bench {
 
     /** Round trips of one command on one node, in microseconds. */
     private Histogram roundTrips(NodeExecutor node, String program) throws Exception {
+        return roundTrips(node, program, () -> { });
+    }
+
+    /** The same, running {@code afterWarmup} once the warm-up round trips are done (a CPU reading). */
+    private Histogram roundTrips(NodeExecutor node, String program, Runnable afterWarmup) throws Exception {
         Histogram h = new Histogram(3_600_000_000L, 3);
         for (int i = 0; i < settings.warmup() + settings.samples(); i++) {
+            if (i == settings.warmup()) {
+                afterWarmup.run();
+            }
             long t0 = System.nanoTime();
             CommandResult r = node.run(Command.of(program)).get(60, TimeUnit.SECONDS);
             long ns = System.nanoTime() - t0;

@@ -22,6 +22,7 @@ final class Machine {
                         .getTotalMemorySize() / (1024.0 * 1024 * 1024)));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("process_launch", io.zcl.runner.local.SpawnMechanism.current());
         m.put("load_average_at_start", loadAverage());
         return m;
     }

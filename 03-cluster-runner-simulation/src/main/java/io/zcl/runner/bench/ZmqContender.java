@@ -38,7 +38,18 @@ final class ZmqContender implements Contender {
     private final int heartbeatMs;
     private final int liveness = 3;
     private ZmqCoordinator coordinator;
-    private Process farm;
+    /**
+     * Agents per farm JVM. Every process a JVM starts pays, in the kernel, for every file the JVM
+     * has open: the child lists /proc/self/fd and closes each one before it execs, and reaping it
+     * evicts those /proc entries again. One JVM holding 64 agents has about 1,100 files open (17
+     * per agent), so each `true` cost it 7.7-9 ms of CPU against 2 ms in a JVM of 8 agents (perf:
+     * the time was in the JDK's process reaper threads, in proc_evict_inode, d_drop and slab
+     * frees). A real node runs one agent in its own JVM, so the bench splits its farm into JVMs of
+     * at most this many agents (docs/performance.md, "Where the agent's CPU goes").
+     */
+    static final int AGENTS_PER_FARM_JVM = 8;
+
+    private final List<Process> farms = new ArrayList<>();
     private List<String> nodeIds = List.of();
     private volatile CountDownLatch firstLost = new CountDownLatch(1);
     private final AtomicLong lostWhileMeasuring = new AtomicLong();
@@ -92,16 +103,21 @@ final class ZmqContender implements Contender {
         String endpoint = coordinator.start();
         long before = usedHeapAfterGc(memory);
         long t0 = System.nanoTime();
-        List<String> args = new ArrayList<>(List.of(endpoint, Integer.toString(nodes), Integer.toString(heartbeatMs)));
-        args.addAll(farmArgs);
-        farm = ChildJvm.start(AgentFarm.class, args.toArray(String[]::new));
+        for (int first = 1; first <= nodes; first += AGENTS_PER_FARM_JVM) {
+            int last = Math.min(nodes, first + AGENTS_PER_FARM_JVM - 1);
+            List<String> args = new ArrayList<>(List.of(endpoint, Integer.toString(nodes), Integer.toString(heartbeatMs),
+                    farmArgs.isEmpty() ? "-" : farmArgs.get(0), Integer.toString(first), Integer.toString(last)));
+            farms.add(ChildJvm.start(AgentFarm.class, args.toArray(String[]::new)));
+        }
         Set<String> missing = Set.copyOf(ids);
         long deadline = t0 + TimeUnit.SECONDS.toNanos(120);
         while (!missing.isEmpty() && System.nanoTime() < deadline) {
             missing = coordinator.awaitNodes(ids, Duration.ofMillis(500));
-            if (!missing.isEmpty() && !farm.isAlive()) {
-                throw new IllegalStateException("the agent farm JVM exited with status " + farm.exitValue()
-                        + " before its agents connected");
+            for (Process farm : farms) {
+                if (!missing.isEmpty() && !farm.isAlive()) {
+                    throw new IllegalStateException("an agent farm JVM exited with status " + farm.exitValue()
+                            + " before its agents connected");
+                }
             }
         }
         Duration setup = Duration.ofNanos(System.nanoTime() - t0);
@@ -141,7 +157,7 @@ final class ZmqContender implements Contender {
         firstLost = new CountDownLatch(1);
         killed = true;
         long t0 = System.nanoTime();
-        farm.destroyForcibly(); // SIGKILL: no BYE, only silence
+        farms.forEach(Process::destroyForcibly); // SIGKILL: no BYE, only silence
         if (!firstLost.await(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("no node reported lost within 60 s of killing the agents");
         }
@@ -150,7 +166,18 @@ final class ZmqContender implements Contender {
 
     @Override
     public OptionalLong nodeCpuNanos() {
-        return farm == null ? OptionalLong.empty() : CpuTime.of(farm.pid(), true);
+        if (farms.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long sum = 0;
+        for (Process farm : farms) {
+            OptionalLong cpu = CpuTime.of(farm.pid(), true);
+            if (cpu.isEmpty()) {
+                return cpu;
+            }
+            sum += cpu.getAsLong();
+        }
+        return OptionalLong.of(sum);
     }
 
     @Override
@@ -193,9 +220,7 @@ final class ZmqContender implements Contender {
 
     @Override
     public void close() {
-        if (farm != null) {
-            farm.destroyForcibly();
-        }
+        farms.forEach(Process::destroyForcibly);
         if (coordinator != null) {
             coordinator.close();
         }

@@ -108,6 +108,15 @@ public final class CoordinatorFuzzer {
                     return r;
                 }
                 String bad = check(expect, got.errors);
+                if (bad != null && session && check(in.expect(Target.COORDINATOR, false), got.errors) == null
+                        && sessionExpired(s, r)) {
+                    // The answer is the one for a peer without a session, and the coordinator confirms it
+                    // no longer has one: it declared this peer lost (silent for liveness x interval, as
+                    // a starved machine makes it). Not a protocol error; counted, and HELLO again.
+                    r.sessionsExpired++;
+                    session = false;
+                    continue;
+                }
                 if (bad != null) {
                     r.mismatch(seed, bad + " (session=" + session + ") for " + in.describe());
                 }
@@ -147,6 +156,12 @@ public final class CoordinatorFuzzer {
         f.put(Field.RUNNING, List.of());
         f.put(Field.UNACKED, List.of());
         return Message.of(Cmd.HELLO, f);
+    }
+
+    /** Whether the coordinator has dropped this peer's session: a HEARTBEAT then gets HELLO_REQUIRED. */
+    private static boolean sessionExpired(ZMQ.Socket s, FuzzReport r) {
+        Replies h = exchange(s, List.of(Message.of(Cmd.HEARTBEAT).toFrames()), r);
+        return h != null && h.errors.equals(List.of(ErrorCode.HELLO_REQUIRED));
     }
 
     /** The probe: an unknown command byte, which any receiver answers with ERROR UNKNOWN_COMMAND. */

@@ -24,6 +24,12 @@ public final class FuzzReport {
     long probes;
     long mismatches;
     long unattributed;
+    /**
+     * Sessions the coordinator ended while the fuzzer still counted on them: it declares a peer
+     * lost after liveness x interval of silence, which a starved machine can cause. Checked, not
+     * assumed: a HEARTBEAT on the session then got HELLO_REQUIRED.
+     */
+    long sessionsExpired;
     final Map<String, Long> byCategory = new TreeMap<>();
     final Map<ErrorCode, Long> byCode = new TreeMap<>();
     final List<String> mismatchSamples = new ArrayList<>();
@@ -50,6 +56,7 @@ public final class FuzzReport {
         probes += o.probes;
         mismatches += o.mismatches;
         unattributed += o.unattributed;
+        sessionsExpired += o.sessionsExpired;
         o.byCategory.forEach((k, v) -> byCategory.merge(k, v, Long::sum));
         o.byCode.forEach((k, v) -> byCode.merge(k, v, Long::sum));
         for (String m : o.mismatchSamples) {
@@ -96,6 +103,10 @@ public final class FuzzReport {
         return unattributed;
     }
 
+    public synchronized long sessionsExpired() {
+        return sessionsExpired;
+    }
+
     public synchronized List<String> mismatchSamples() {
         return Collections.unmodifiableList(new ArrayList<>(mismatchSamples));
     }
@@ -117,6 +128,7 @@ public final class FuzzReport {
     public synchronized String toString() {
         return "inputs=" + inputs + " bytes=" + bytes + " errorReplies=" + errorReplies + " refusals=" + refusals
                 + " probes=" + probes + " mismatches=" + mismatches + " unattributed=" + unattributed
+                + (sessionsExpired > 0 ? " sessionsExpired=" + sessionsExpired : "")
                 + (failure != null ? " failure=" + failure : "") + " byCode=" + byCode + " byCategory=" + byCategory
                 + (mismatchSamples.isEmpty() ? "" : "\n  " + String.join("\n  ", mismatchSamples));
     }

@@ -55,7 +55,7 @@ class BenchTest {
                 "spawn (floor): `true` spawned and reaped by this JVM @1", "zmq: round trips of `true` @1",
                 "zmq: round trips of the built-in no-op @1", "zmq: sustained `true` @1", "zmq: sustained `true` @4");
         assertThat(report.cpu().get(0).coordinatorMs()).isPositive();
-        assertThat(report.cpu().get(1).nodeMs()).as("the farm JVM spawned and reaped 40 `true`s").isPositive();
+        assertThat(report.cpu().get(1).nodeMs()).as("the farm JVM spawned and reaped 30 measured `true`s").isPositive();
         assertThat(report.cpu()).allSatisfy(c -> {
             assertThat(c.commands()).isPositive();
             assertThat(c.coordinatorMs()).isNotNull().isNotNegative();

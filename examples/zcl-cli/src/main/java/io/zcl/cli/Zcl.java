@@ -48,6 +48,7 @@ public final class Zcl implements Runnable {
     }
 
     public static void main(String[] args) {
+        io.zcl.runner.local.SpawnMechanism.preferVfork(); // before any process starts: one exec per command, not two
         System.exit(commandLine().execute(args));
     }
 }

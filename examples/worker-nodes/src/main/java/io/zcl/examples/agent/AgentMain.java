@@ -18,6 +18,7 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) {
+        io.zcl.runner.local.SpawnMechanism.preferVfork(); // before any process starts: one exec per command, not two
         System.exit(execute(args));
     }
 
