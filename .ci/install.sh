@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the outside programs the tests and CI steps need, from Debian's packages, when missing
 # (root, no stdin). Used by .ci/run and .ci/extended.
-#   .ci/install.sh            # what ./mvnw verify's tests need: sshd, chromium + chromedriver, pyzmq + msgpack
+#   .ci/install.sh            # what ./mvnw verify's tests need: sshd, chromium + chromedriver, pyzmq + msgpack,
+#                             # asyncssh and pdsh (the bench's other SSH clients)
 #   .ci/install.sh --extended # and what .ci/extended adds: stress-ng
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -35,6 +36,13 @@ if ! /usr/bin/python3 -c 'import zmq, msgpack' 2>/dev/null; then
   install python3 python3-zmq python3-msgpack
 fi
 /usr/bin/python3 -c 'import zmq, msgpack; print("pyzmq", zmq.__version__, "libzmq", zmq.zmq_version(), "msgpack", msgpack.version)'
+
+echo "--- python3-asyncssh, pdsh (the bench's asyncssh and pdsh contenders)"
+if ! /usr/bin/python3 -c 'import asyncssh' 2>/dev/null || [ ! -x /usr/bin/pdsh ]; then
+  install python3-asyncssh pdsh openssh-client
+fi
+/usr/bin/python3 -c 'import asyncssh; print("asyncssh", asyncssh.__version__)' 2>/dev/null
+pdsh -V 2>&1 | head -1
 
 if [[ $extended -eq 1 ]]; then
   echo "--- stress-ng (the under-load runs)"

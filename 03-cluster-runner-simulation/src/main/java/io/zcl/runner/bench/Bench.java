@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -94,11 +95,11 @@ public final class Bench {
     /** Readings of both sides' CPU at the start of a phase. */
     private record CpuMark(OptionalLong self, OptionalLong nodes) {
         static CpuMark of(Contender c) {
-            return new CpuMark(CpuTime.self(), c == null ? OptionalLong.empty() : c.nodeCpuNanos());
+            return new CpuMark(c.clientCpuNanos(), c.nodeCpuNanos());
         }
 
         CpuPerCommand since(String transport, String phase, int nodeCount, long commands, Contender c) {
-            return new CpuPerCommand(transport, phase, nodeCount, commands, perCommand(self, CpuTime.self(), commands),
+            return new CpuPerCommand(transport, phase, nodeCount, commands, perCommand(self, c.clientCpuNanos(), commands),
                     perCommand(nodes, c.nodeCpuNanos(), commands));
         }
 
@@ -118,6 +119,11 @@ public final class Bench {
 
     /** Makes the contender for a transport name; SSH comes from a factory the caller supplies. */
     public Report run(Map<String, Supplier<Contender>> contenders) throws Exception {
+        // Before anything is measured: a contender whose program is missing says what to install.
+        List<String> missing = Contenders.missingPrograms(settings.transports());
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("cannot run " + String.join("; ", missing));
+        }
         Map<String, String> machine = Machine.describe(); // before the run loads the machine itself
         try (Machine.LoadSampler load = new Machine.LoadSampler()) {
             Report measured = measure(contenders);
@@ -189,7 +195,7 @@ public final class Bench {
                                     roundTrips(node1, NodeAgent.BUILTIN_NOOP, () -> mark[0] = CpuMark.of(c))));
                             cpu.add(mark[0].since(transport, "round trips of the built-in no-op", 1, settings.samples(), c));
                         }
-                        if (settings.streamBytes() > 0) {
+                        if (settings.streamBytes() > 0 && c.streams()) {
                             progress.accept(transport + ": streaming " + settings.streamBytes() / (1024 * 1024) + " MiB of stdout");
                             stream.put(transport, streamMs(node1));
                         }
@@ -280,6 +286,10 @@ public final class Bench {
     }
 
     private static double fanOutMs(Contender c) throws Exception {
+        Optional<Duration> own = c.fanOut(List.of("true"));
+        if (own.isPresent()) {
+            return own.get().toNanos() / 1e6;
+        }
         long t0 = System.nanoTime();
         List<CompletableFuture<CommandResult>> all = new ArrayList<>();
         for (String id : c.nodeIds()) {

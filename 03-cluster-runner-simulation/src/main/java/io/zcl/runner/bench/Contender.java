@@ -45,6 +45,27 @@ public interface Contender extends AutoCloseable {
         return OptionalLong.empty();
     }
 
+    /**
+     * CPU nanoseconds used so far by the client side (the coordinator, or the SSH client): this JVM's
+     * own by default; a client in another process (asyncssh, pdsh) counts that process instead.
+     */
+    default OptionalLong clientCpuNanos() {
+        return CpuTime.self();
+    }
+
+    /** Whether the bench's streaming test applies (its client delivers output as it comes). */
+    default boolean streams() {
+        return true;
+    }
+
+    /**
+     * Runs {@code argv} on every node at once in this client's own way and returns when all have
+     * finished, or empty to let the bench start one command per node through {@link #executor}.
+     */
+    default Optional<Duration> fanOut(List<String> argv) throws Exception {
+        return Optional.empty();
+    }
+
     /** Heap the coordinator side holds for its N connections, when it can be told apart. */
     OptionalLong coordinatorBytes();
 

@@ -3,17 +3,10 @@ package io.zcl.runner.bench;
 import io.zcl.runner.api.NodeExecutor;
 import io.zcl.runner.cluster.ClusterDescriptor;
 import io.zcl.runner.journal.JsonlJournalWriter;
-import io.zcl.runner.sim.TempDirs;
-import io.zcl.runner.ssh.OpenSshServers;
-import io.zcl.runner.ssh.SshKeys;
 import io.zcl.runner.ssh.SshOperationalContext;
 import io.zcl.runner.ssh.SshSettings;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -24,8 +17,7 @@ import java.util.OptionalLong;
  */
 final class SshContender implements Contender {
 
-    private Path work;
-    private OpenSshServers servers;
+    private SshdNodes sshd;
     private SshOperationalContext ctx;
     private List<String> nodeIds = List.of();
     private long coordinatorBytes = -1;
@@ -37,20 +29,12 @@ final class SshContender implements Contender {
 
     @Override
     public Duration connect(int nodes) throws Exception {
-        work = TempDirs.create("zcl-bench-ssh-", "the benchmark's sshd nodes");
-        KeyPair user = SshKeys.generateKeyFile(work.resolve("id_ecdsa"), "zcl-bench");
-        List<OpenSshServers.NodeSpec> specs = new ArrayList<>();
-        for (int i = 1; i <= nodes; i++) {
-            specs.add(OpenSshServers.NodeSpec.plain("node-" + i));
-        }
-        servers = OpenSshServers.start(work.resolve("sshd"), specs, user.getPublic());
-        Path knownHosts = work.resolve("known_hosts");
-        Files.writeString(knownHosts, servers.knownHosts());
+        sshd = SshdNodes.start(nodes);
         ClusterDescriptor cluster = ClusterDescriptor.simulated(nodes, 1);
-        SshSettings settings = SshSettings.defaults(System.getProperty("user.name"), work.resolve("id_ecdsa"), knownHosts)
+        SshSettings settings = SshSettings.defaults(System.getProperty("user.name"), sshd.key, sshd.knownHosts)
                 .withConnectTimeout(Duration.ofSeconds(60));
-        ctx = new SshOperationalContext(cluster, settings, JsonlJournalWriter.open(work.resolve("journal.jsonl")),
-                node -> new SshOperationalContext.Address("127.0.0.1", servers.node(node.id()).port()));
+        ctx = new SshOperationalContext(cluster, settings, JsonlJournalWriter.open(sshd.work.resolve("journal.jsonl")),
+                node -> new SshOperationalContext.Address("127.0.0.1", sshd.port(node.id())));
         var memory = ManagementFactory.getMemoryMXBean();
         long before = ZmqContender.usedHeapAfterGc(memory);
         long t0 = System.nanoTime();
@@ -78,9 +62,7 @@ final class SshContender implements Contender {
     public Duration killAndDetect() throws Exception {
         String first = nodeIds.get(0);
         long t0 = System.nanoTime();
-        for (String id : nodeIds) {
-            servers.stop(id); // SIGKILL sshd and its sessions: the kernel closes the connections
-        }
+        sshd.killAll(); // SIGKILL sshd and its sessions: the kernel closes the connections
         long deadline = t0 + Duration.ofSeconds(60).toNanos();
         while (ctx.sshExecutor(first).isConnected()) {
             if (System.nanoTime() > deadline) {
@@ -93,18 +75,7 @@ final class SshContender implements Contender {
 
     @Override
     public OptionalLong nodeCpuNanos() {
-        if (servers == null) {
-            return OptionalLong.empty();
-        }
-        long sum = 0;
-        for (String id : nodeIds) {
-            OptionalLong tree = CpuTime.ofTree(servers.node(id).pid());
-            if (tree.isEmpty()) {
-                return OptionalLong.empty();
-            }
-            sum += tree.getAsLong();
-        }
-        return OptionalLong.of(sum);
+        return sshd == null ? OptionalLong.empty() : sshd.cpuNanos();
     }
 
     @Override
@@ -123,9 +94,8 @@ final class SshContender implements Contender {
         if (ctx != null) {
             ctx.close();
         }
-        if (servers != null) {
-            servers.close();
+        if (sshd != null) {
+            sshd.close();
         }
-        TempDirs.deleteTree(work);
     }
 }

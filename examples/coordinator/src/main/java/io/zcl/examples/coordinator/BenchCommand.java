@@ -27,7 +27,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "1,8,64,256", split = ",", description = "cluster sizes (default ${DEFAULT-VALUE})")
     List<Integer> nodes;
 
-    @Option(names = "--transports", defaultValue = "zmq,ssh", split = ",", description = "which to measure: zmq, zmq-curve (zmq with CURVE), ssh (default ${DEFAULT-VALUE})")
+    @Option(names = "--transports", defaultValue = "zmq,ssh", split = ",", description = "which to measure: zmq, zmq-curve (zmq with CURVE), ssh (the runner's MINA client), asyncssh (Python's, open connections), pdsh (-R ssh, a connection per command); default ${DEFAULT-VALUE}")
     List<String> transports;
 
     @Option(names = "--samples", defaultValue = "500", description = "round trips per latency series (default ${DEFAULT-VALUE})")
