@@ -39,7 +39,7 @@ public final class ScaleFarm {
                 NodeAgent.Settings settings = NodeAgent.Settings.defaults(endpoint, nodeId,
                         new SystemConfiguration(nodeId, List.of(), List.of(), List.of()))
                         .withHeartbeat(heartbeatMs, 3).withBackoff(500, 4000);
-                agents.add(new NodeAgent(settings, new RefusingExecutor(nodeId), ctx, System::currentTimeMillis).start());
+                agents.add(new NodeAgent(settings, new RefusingExecutor(nodeId), ctx, io.zcl.runner.zmq.MonotonicClock::millis).start());
             }
             System.out.println("FARM " + count + " agents started");
             System.out.flush();

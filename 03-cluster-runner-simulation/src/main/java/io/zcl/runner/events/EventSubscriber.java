@@ -85,7 +85,7 @@ public final class EventSubscriber implements AutoCloseable {
 
     /** True once a snapshot arrived and the publisher was heard within {@link #SILENT_MS}. */
     public boolean connected() {
-        return synced && System.currentTimeMillis() - lastHeardAt < SILENT_MS;
+        return synced && io.zcl.runner.zmq.MonotonicClock.millis() - lastHeardAt < SILENT_MS;
     }
 
     public long snapshots() {
@@ -112,19 +112,19 @@ public final class EventSubscriber implements AutoCloseable {
             List<JsonNode> buffered = new ArrayList<>();
             try (ZMQ.Poller poller = ctx.createPoller(1)) {
                 poller.register(sub, ZMQ.Poller.POLLIN);
-                long snapshotAskedAt = System.currentTimeMillis();
+                long snapshotAskedAt = io.zcl.runner.zmq.MonotonicClock.millis();
                 while (running) {
                     poller.poll(250);
-                    if (!synced && System.currentTimeMillis() - snapshotAskedAt > SNAPSHOT_RETRY_MS) {
+                    if (!synced && io.zcl.runner.zmq.MonotonicClock.millis() - snapshotAskedAt > SNAPSHOT_RETRY_MS) {
                         // No snapshot yet: the request or the answer was lost (a slow joiner, or a
                         // message JeroMQ's CURVE dropped), so ask again under a new topic.
                         snapTopic = newSnapshotTopic(sub, snapTopic);
-                        snapshotAskedAt = System.currentTimeMillis();
+                        snapshotAskedAt = io.zcl.runner.zmq.MonotonicClock.millis();
                     }
                     String topic;
                     while (running && (topic = sub.recvStr(ZMQ.DONTWAIT)) != null) {
                         byte[] body = sub.hasReceiveMore() ? sub.recv() : new byte[0];
-                        lastHeardAt = System.currentTimeMillis();
+                        lastHeardAt = io.zcl.runner.zmq.MonotonicClock.millis();
                         JsonNode json;
                         try {
                             json = JSON.readTree(body);
@@ -195,11 +195,11 @@ public final class EventSubscriber implements AutoCloseable {
             watch.connect(addr);
             sub.connect(endpoint);
             sub.subscribe(EventPublisher.UPDATES.getBytes(StandardCharsets.UTF_8));
-            long deadline = System.currentTimeMillis() + waitMs;
+            long deadline = io.zcl.runner.zmq.MonotonicClock.millis() + waitMs;
             try (ZMQ.Poller poller = ctx.createPoller(2)) {
                 poller.register(sub, ZMQ.Poller.POLLIN);
                 poller.register(watch, ZMQ.Poller.POLLIN);
-                while (System.currentTimeMillis() < deadline) {
+                while (io.zcl.runner.zmq.MonotonicClock.millis() < deadline) {
                     poller.poll(100);
                     if (sub.recv(ZMQ.DONTWAIT) != null) {
                         return null; // the stream reaches this key: not a handshake problem

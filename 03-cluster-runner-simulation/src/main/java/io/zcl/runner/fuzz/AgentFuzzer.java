@@ -66,7 +66,7 @@ public final class AgentFuzzer implements AutoCloseable {
         nothing = new RefusingExecutor(nodeId);
         agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, nodeId, new SystemConfiguration(nodeId, List.of(),
                 List.of(), List.of())).withBackoff(50, 200).withAllowedExecutables(Set.of(ALLOWED)), nothing, agentCtx,
-                System::currentTimeMillis).start();
+                io.zcl.runner.zmq.MonotonicClock::millis).start();
     }
 
     public NodeAgent agent() {

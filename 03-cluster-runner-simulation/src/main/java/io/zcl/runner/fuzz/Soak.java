@@ -38,11 +38,11 @@ public final class Soak {
         long heapStart = heapAfterGc();
         try (ZContext ctx = new ZContext(2); ZContext attackers = new ZContext(1);
              ZmqCoordinator c = new ZmqCoordinator(new ZmqCoordinator.Settings("tcp://127.0.0.1:*", 1000, 3, 1000), ctx,
-                     System::currentTimeMillis).forgetLostNodesAfter(Duration.ofSeconds(1))) {
+                     io.zcl.runner.zmq.MonotonicClock::millis).forgetLostNodesAfter(Duration.ofSeconds(1))) {
             c.start();
             NodeAgent good = new NodeAgent(NodeAgent.Settings.defaults(c.endpoint(), "good-agent",
                     new SystemConfiguration("good-agent", List.of(), List.of(), List.of())).withBackoff(50, 200),
-                    new RefusingExecutor("good-agent"), ctx, System::currentTimeMillis).start();
+                    new RefusingExecutor("good-agent"), ctx, io.zcl.runner.zmq.MonotonicClock::millis).start();
             AgentFuzzer agentFuzzer = new AgentFuzzer(ctx, "fuzzed-agent");
             try {
                 if (!c.awaitNodes(List.of("good-agent"), Duration.ofSeconds(10)).isEmpty()) {

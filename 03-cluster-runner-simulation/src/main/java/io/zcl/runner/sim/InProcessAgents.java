@@ -74,7 +74,7 @@ public final class InProcessAgents implements AutoCloseable {
             executors.add(executor);
             NodeAgent.Settings settings = NodeAgent.Settings.defaults(coordinator, nodeId, system)
                     .withHeartbeat(heartbeatMs, liveness).withBackoff(100, 2000).withPolicy(POLICY);
-            agents.add(new NodeAgent(settings, executor, ctx, System::currentTimeMillis)
+            agents.add(new NodeAgent(settings, executor, ctx, io.zcl.runner.zmq.MonotonicClock::millis)
                     .withCurve(curve == null ? null : curve.apply(nodeId)).start());
         }
     }

@@ -154,7 +154,7 @@ public final class NodeAgent implements AutoCloseable {
     private final java.util.ArrayDeque<Message> blocked = new java.util.ArrayDeque<>();
 
     public NodeAgent(Settings settings, NodeExecutor executor) {
-        this(settings, executor, null, System::currentTimeMillis);
+        this(settings, executor, null, MonotonicClock::millis);
     }
 
     /**

@@ -181,7 +181,7 @@ public final class ZmqCoordinator implements AutoCloseable {
     private volatile ZapAuthenticator.Registration zap;
 
     public ZmqCoordinator(Settings settings) {
-        this(settings, null, System::currentTimeMillis);
+        this(settings, null, MonotonicClock::millis);
     }
 
     public ZmqCoordinator(Settings settings, ZContext ctx, LongSupplier clock) {
