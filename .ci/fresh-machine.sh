@@ -45,7 +45,7 @@ if ! docker image inspect "$image" >/dev/null 2>&1; then
     apt-get autoremove -y -qq >/dev/null
     apt-get clean; rm -rf /var/lib/apt/lists/*
     useradd -m -u 1000 dev' >/dev/null
-  docker commit -q "$name" "$image" >/dev/null
+  docker commit "$name" "$image" >/dev/null
   docker rm "$name" >/dev/null
 fi
 docker run --rm "$image" bash -c 'java -version 2>&1 | head -1; command -v sshd mvn chromium || echo "no sshd, no mvn, no chromium: as intended"'
