@@ -55,9 +55,10 @@ failed=0
 for ((i = 1; i <= runs; i++)); do
   clone="$(mktemp -d /var/tmp/zcl-fresh-clone.XXXXXX)"
   git clone -q "$repo" "$clone/src"
+  commit="$(git -C "$clone/src" rev-parse --short HEAD)"  # before the clone changes owner
   chown -R 1000:1000 "$clone"
   log="$out/run-$i.log"
-  say "run $i/$runs: ./mvnw verify in $image, clone of $(git -C "$clone/src" rev-parse --short HEAD), log $log"
+  say "run $i/$runs: ./mvnw verify in $image, clone of $commit, log $log"
   start=$SECONDS
   rc=0
   # The user's home is inside the clone's parent: empty, so ~/.m2 and the wrapper's Maven start empty.
@@ -69,7 +70,7 @@ for ((i = 1; i <= runs; i++)); do
   skipped=$(grep -h -o 'skipped="[0-9]*"' "$clone"/src/*/target/surefire-reports/TEST-*.xml \
               "$clone"/src/*/*/target/surefire-reports/TEST-*.xml 2>/dev/null | tr -dc '0-9\n' | awk '{n += $1} END {print n + 0}')
   if [[ $rc -eq 0 ]]; then verdict=PASSED; else verdict="FAILED (exit $rc)"; failed=1; fi
-  echo "fresh-machine run $i/$runs: $verdict in ${secs} s, $tests tests, $skipped skipped"
+  echo "fresh-machine run $i/$runs ($commit): $verdict in ${secs} s, $tests tests, $skipped skipped"
   # why each skipped test was skipped (the reasons the Requirements helpers give)
   grep -h -A1 '<skipped' "$clone"/src/*/target/surefire-reports/TEST-*.xml "$clone"/src/*/*/target/surefire-reports/TEST-*.xml 2>/dev/null \
     | grep -o 'message="[^"]*"' | sort | uniq -c | sed 's/^/    skipped: /' || true
