@@ -9,7 +9,8 @@
 #   .ci/fresh-machine.sh [--runs N] [--out DIR]     # default: 3 runs, logs in /var/tmp/zcl-fresh-machine
 #
 # Needs root and docker (docker/dockerd.sh starts dockerd when none answers; the base image is
-# built by docker/build-base-image.sh when missing, then the JDK image from it). Prints one line
+# built by docker/build-base-image.sh when missing, then the JDK image from it). The host's Java
+# trust store is mounted read-only (a network whose TLS proxy has its own CA needs it). Prints one line
 # per run (wall time, tests, skipped with their reasons) and exits 1 if any run failed.
 # Part of .ci/extended; about 8 minutes a run on 2 cores.
 set -euo pipefail
@@ -50,6 +51,11 @@ if ! docker image inspect "$image" >/dev/null 2>&1; then
 fi
 docker run --rm "$image" bash -c 'java -version 2>&1 | head -1; command -v sshd mvn chromium || echo "no sshd, no mvn, no chromium: as intended"'
 
+truststore=""
+if [[ -r /etc/ssl/certs/java/cacerts ]]; then
+  truststore="-v /etc/ssl/certs/java/cacerts:/etc/ssl/certs/java/cacerts:ro"
+fi
+
 mkdir -p "$out"
 failed=0
 for ((i = 1; i <= runs; i++)); do
@@ -62,7 +68,9 @@ for ((i = 1; i <= runs; i++)); do
   start=$SECONDS
   rc=0
   # The user's home is inside the clone's parent: empty, so ~/.m2 and the wrapper's Maven start empty.
-  docker run --rm -u 1000:1000 -e HOME=/work/home -v "$clone:/work" -w /work/src "$image" \
+  # The host's Java trust store, read-only: where the registries are reached through a TLS proxy,
+  # every machine of that network trusts its CA, and so must this one. Nothing else comes in.
+  docker run --rm -u 1000:1000 -e HOME=/work/home -v "$clone:/work" -w /work/src $truststore "$image" \
     bash -c 'mkdir -p "$HOME" && ./mvnw -B -ntp verify' >"$log" 2>&1 || rc=$?
   secs=$((SECONDS - start))
   tests=$(grep -h -o 'tests="[0-9]*"' "$clone"/src/*/target/surefire-reports/TEST-*.xml \
