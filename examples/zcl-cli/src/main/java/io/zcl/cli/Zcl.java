@@ -49,6 +49,8 @@ public final class Zcl implements Runnable {
 
     public static void main(String[] args) {
         io.zcl.runner.local.SpawnMechanism.preferVfork(); // before any process starts: one exec per command, not two
+        // A dead ZeroMQ I/O thread (e.g. out of direct memory for a hostile message) ends the process loudly.
+        io.zcl.runner.zmq.IoThreadWatch.exitOnDeath(args.length > 0 ? "zcl " + args[0] : "zcl");
         System.exit(commandLine().execute(args));
     }
 }

@@ -9,6 +9,7 @@ public final class RunMain {
     }
 
     public static void main(String[] args) {
+        io.zcl.runner.zmq.IoThreadWatch.exitOnDeath("zcl run"); // as Zcl.main does
         System.exit(new CommandLine(new RunCommand()).execute(args));
     }
 }
