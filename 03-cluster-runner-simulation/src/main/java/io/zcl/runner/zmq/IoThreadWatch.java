@@ -30,8 +30,6 @@ import org.zeromq.ZContext;
  */
 public final class IoThreadWatch {
 
-    private static final Logger LOG = LoggerFactory.getLogger(IoThreadWatch.class);
-
     /** The exit status after an I/O thread died (EX_SOFTWARE). */
     public static final int EXIT_STATUS = 70;
 
@@ -92,7 +90,9 @@ public final class IoThreadWatch {
         String line = describe(owner, e);
         String program = exitAs;
         if (program == null) {
-            LOG.error("{} [thread {}]", line, thread.getName(), e);
+            // The logger only now: exitOnDeath() runs in main() before a main may have chosen its logging setup.
+            Logger log = LoggerFactory.getLogger(IoThreadWatch.class);
+            log.error("{} [thread {}]", line, thread.getName(), e);
             return;
         }
         // One line for the user, the stack trace only when asked for (as every zcl error).
