@@ -168,6 +168,8 @@ public final class HostileInputs {
             return byteFlips(index, t);
         } else if (pick < 96) {
             return extraFields(index, t);
+        } else if (t.cmd == Cmd.RUN && rnd.nextBoolean()) {
+            return timeoutOutOfRange(index, t);
         } else {
             return hostileStrings(index, t);
         }
@@ -523,6 +525,17 @@ public final class HostileInputs {
     }
 
     /** Valid types, hostile contents: NUL, control characters, long strings, path tricks. */
+    /**
+     * A RUN whose timeout_ms is not 1..7 days: zero, negative, just over, or so large that its
+     * nanoseconds overflow a long (which once left the process unsupervised). Always BAD_BODY.
+     */
+    private Input timeoutOutOfRange(long index, Template t) {
+        long[] values = {0, -1, Protocol.MAX_TIMEOUT_MS + 1, 9_300_000_000_000L, Long.MAX_VALUE};
+        Map<String, Object> f = new LinkedHashMap<>(t.fields);
+        f.put(Field.TIMEOUT_MS, values[rnd.nextInt(values.length)]);
+        return input(index, "timeout-out-of-range", t.cmd, Body.of(f).encode(), null, Expect.error(ErrorCode.BAD_BODY));
+    }
+
     private Input hostileStrings(long index, Template t) {
         Map<String, Object> f = new LinkedHashMap<>(t.fields);
         List<String> strs = new ArrayList<>();

@@ -203,7 +203,11 @@ public final class JsonlJournalWriter implements JournalWriter {
             Thread.currentThread().interrupt();
         }
         if (closeFailure != null) {
-            throw closeFailure;
+            // A new exception with the same one-line message, not the writer's failure itself: a
+            // try-with-resources whose body already threw that failure (a write that hit it) adds
+            // close()'s exception to it as suppressed, and adding an exception to itself throws
+            // "Self-suppression not permitted", which hid the real cause (issue 15 item 11).
+            throw new JournalException(closeFailure.getMessage(), closeFailure);
         }
     }
 

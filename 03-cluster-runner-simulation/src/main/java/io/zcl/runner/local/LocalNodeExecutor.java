@@ -64,6 +64,8 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
      * only when a background child inherited the pipe; the result should not wait for it.
      */
     private static final Duration OUTPUT_GRACE = Duration.ofSeconds(2);
+    /** A longer timeout is waited as this one (about 73 years): as good as forever, and no overflow. */
+    private static final Duration MAX_WAIT = Duration.ofNanos(Long.MAX_VALUE / 4);
     private static final int READ_CHUNK = 64 * 1024;
 
     /**
@@ -114,6 +116,8 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
     private final Map<String, Execution> active = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
+    /** Test hook: runs right after a process started, before its supervision is set up. */
+    private volatile java.util.function.Consumer<Process> afterStart = p -> { };
 
     public LocalNodeExecutor(String nodeId, Map<String, String> baseEnv, Path pathPrefix) {
         this(nodeId, baseEnv, pathPrefix, Settings.defaults());
@@ -143,6 +147,12 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** Test hook: called with each process right after it started, before its supervision is set up. */
+    LocalNodeExecutor afterStart(java.util.function.Consumer<Process> hook) {
+        this.afterStart = hook;
+        return this;
     }
 
     /** Commands whose process is running now. */
@@ -317,6 +327,7 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
             }
             running.incrementAndGet();
             try {
+                afterStart.accept(p);
                 closeQuietly(p);
                 BoundedCapture out = new BoundedCapture(settings.captureLimitBytes());
                 BoundedCapture err = new BoundedCapture(settings.captureLimitBytes());
@@ -347,6 +358,16 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
                     case CANCEL -> new CommandResult(command.id(), nodeId, Status.CANCELLED, -1, out.text(), err.text(),
                             truncated, started, duration, closed ? "cancelled: executor closed" : "cancelled");
                 };
+            } catch (RuntimeException | Error e) {
+                // Whatever failed while supervising it, a process we started must not outlive its
+                // supervision: once this Execution is finished, cancel() can no longer reach it.
+                synchronized (this) {
+                    if (kill == Kill.NONE) {
+                        kill = Kill.CANCEL;
+                    }
+                }
+                ProcessTree.kill(p.toHandle());
+                throw e;
             } finally {
                 running.decrementAndGet();
             }
@@ -354,7 +375,9 @@ public final class LocalNodeExecutor implements NodeExecutor, AutoCloseable {
 
         /** Waits for exit without giving up on an interrupt (the pool is shut down gently, never interrupted). */
         private boolean waitFor(Process p, Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
+            // Saturated: Duration.toNanos() throws beyond about 292 years, and the sum must not overflow either.
+            long nanos = timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT.toNanos() : timeout.toNanos();
+            long deadline = System.nanoTime() + nanos;
             while (true) {
                 try {
                     return p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

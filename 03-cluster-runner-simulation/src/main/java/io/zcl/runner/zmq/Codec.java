@@ -52,8 +52,9 @@ final class Codec {
 
     static Command command(Body b) throws ProtocolException {
         long timeoutMs = b.optInteger(Field.TIMEOUT_MS, Command.DEFAULT_TIMEOUT.toMillis());
-        if (timeoutMs <= 0) {
-            throw new ProtocolException(ErrorCode.BAD_BODY, "timeout_ms must be positive, got " + timeoutMs);
+        if (timeoutMs <= 0 || timeoutMs > Protocol.MAX_TIMEOUT_MS) {
+            throw new ProtocolException(ErrorCode.BAD_BODY, "timeout_ms must be 1.." + Protocol.MAX_TIMEOUT_MS
+                    + " (7 days), got " + timeoutMs);
         }
         try {
             return new Command(b.string(Field.CMD_ID), b.stringList(Field.ARGV), b.optStringMap(Field.ENV),

@@ -114,6 +114,8 @@ public final class NodeAgent implements AutoCloseable {
     private final Settings settings;
     private final NodeExecutor executor;
     private final ZContext ctx;
+    /** Watches our own context's I/O thread; null with a shared context. */
+    private final IoThreadWatch ioWatch;
     private final boolean ownsContext;
     private final LongSupplier clock;
     private final String instance = UUID.randomUUID().toString();
@@ -166,6 +168,7 @@ public final class NodeAgent implements AutoCloseable {
         this.executor = executor;
         this.ownsContext = ctx == null;
         this.ctx = ctx == null ? new ZContext(1) : ctx;
+        this.ioWatch = ctx == null ? IoThreadWatch.install(this.ctx, "agent " + settings.nodeId()) : null;
         this.clock = clock;
         this.backoff = new Backoff(settings.backoffInitialMs(), settings.backoffMaxMs(),
                 () -> ThreadLocalRandom.current().nextDouble());
@@ -253,9 +256,21 @@ public final class NodeAgent implements AutoCloseable {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Why the agent's own ZeroMQ I/O thread died (the agent then stops instead of reconnecting on
+     * a dead context: see {@link IoThreadWatch}), or null. Always null with a shared context.
+     */
+    public Throwable transportFailure() {
+        return ioWatch == null ? null : ioWatch.failure();
+    }
+
+    private boolean ioThreadDead() {
+        return ioWatch != null && ioWatch.dead();
+    }
+
     private void loop() {
         try {
-            while (running0) {
+            while (running0 && !ioThreadDead()) {
                 String why;
                 try {
                     connect();
@@ -269,7 +284,7 @@ public final class NodeAgent implements AutoCloseable {
                     connectProblem = why;
                 }
                 closeSocket();
-                if (running0) {
+                if (running0 && !ioThreadDead()) {
                     state = State.CONNECTING; // not READY while waiting out the backoff
                     long delay = backoff.nextDelayMs();
                     reconnects.incrementAndGet();
@@ -284,7 +299,7 @@ public final class NodeAgent implements AutoCloseable {
             closeSocket();
             state = rejection != null ? State.REJECTED : State.STOPPED;
             wakeup.close();
-            if (ownsContext) {
+            if (ownsContext && !ioThreadDead()) { // term() would wait for the dead I/O thread forever
                 ctx.close();
             }
             stopped.countDown();

@@ -30,12 +30,20 @@ public final class Protocol {
     /**
      * Largest body a peer accepts (16 MiB). Bigger messages get ERROR TOO_LARGE. The socket itself
      * is capped at {@link #MAX_FRAME_BYTES} (ZMQ_MAXMSGSIZE), beyond which libzmq/JeroMQ drops
-     * the connection instead, so a flood of huge frames cannot exhaust memory.
+     * the connection instead, so one huge frame cannot exhaust memory. That cap is per frame: a
+     * message of many frames under it is buffered whole by JeroMQ before {@link Message#parse}
+     * refuses its frame count ({@link IoThreadWatch} says what happens when that exhausts memory).
      */
     public static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
     /** Hard cap per frame enforced by the socket (ZMQ_MAXMSGSIZE): twice the protocol limit. */
     public static final long MAX_FRAME_BYTES = 2L * MAX_BODY_BYTES;
+
+    /**
+     * Largest RUN {@code timeout_ms} an agent accepts: 7 days. A larger one is refused with ERROR
+     * BAD_BODY (from about 9.22e12 ms, nanoseconds no longer fit a long).
+     */
+    public static final long MAX_TIMEOUT_MS = 7L * 24 * 3600 * 1000;
 
     /** Default heartbeat interval (ms), announced in WELCOME; RFC 6 Paranoid Pirate style. */
     public static final int DEFAULT_HEARTBEAT_MS = 1000;

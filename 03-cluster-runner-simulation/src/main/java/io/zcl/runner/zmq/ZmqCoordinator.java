@@ -135,6 +135,7 @@ public final class ZmqCoordinator implements AutoCloseable {
     private final Settings settings;
     private final ZContext ctx;
     private final boolean ownsContext;
+    private final IoThreadWatch ioWatch;
     private final LongSupplier clock;
     private final Wakeup wakeup = new Wakeup();
     private final ConcurrentLinkedQueue<Runnable> requests = new ConcurrentLinkedQueue<>();
@@ -188,7 +189,21 @@ public final class ZmqCoordinator implements AutoCloseable {
         this.settings = settings;
         this.ownsContext = ctx == null;
         this.ctx = ctx == null ? new ZContext(1) : ctx;
+        // A shared context is its owner's to watch; ours is watched before its first socket starts the thread.
+        this.ioWatch = ctx == null ? IoThreadWatch.install(this.ctx, "coordinator") : null;
         this.clock = clock;
+    }
+
+    /**
+     * Why the coordinator's own ZeroMQ I/O thread died (it then stops: see {@link IoThreadWatch}),
+     * or null. Always null with a shared context.
+     */
+    public Throwable transportFailure() {
+        return ioWatch == null ? null : ioWatch.failure();
+    }
+
+    private boolean ioThreadDead() {
+        return ioWatch != null && ioWatch.dead();
     }
 
     /** Only these node ids may say HELLO (the cluster file's nodes); others get ERROR NOT_ALLOWED. */
@@ -453,7 +468,7 @@ public final class ZmqCoordinator implements AutoCloseable {
             int sockIdx = poller.register(router, ZMQ.Poller.POLLIN);
             int wakeIdx = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
             boolean moreToRead = false;
-            while (running) {
+            while (running && !ioThreadDead()) {
                 poller.poll(moreToRead ? 0 : nextTimerMs());
                 if (poller.pollin(wakeIdx)) {
                     wakeup.drain();
@@ -468,13 +483,14 @@ public final class ZmqCoordinator implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("coordinator loop failed", e);
         } finally {
-            new ArrayList<>(pending.values()).forEach(p -> complete(p, lost(p, "coordinator stopped")));
+            String why = ioThreadDead() ? ioWatch.describe() : "coordinator stopped";
+            new ArrayList<>(pending.values()).forEach(p -> complete(p, lost(p, why)));
             ctx.destroySocket(router);
             if (zap != null) {
                 zap.close(); // only now: with no ZAP handler JeroMQ would admit any key
             }
             wakeup.close();
-            if (ownsContext) {
+            if (ownsContext && !ioThreadDead()) { // term() would wait for the dead I/O thread forever
                 ctx.close();
             }
             stopped.countDown();

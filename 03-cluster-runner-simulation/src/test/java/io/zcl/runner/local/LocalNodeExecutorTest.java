@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class LocalNodeExecutorTest {
@@ -191,6 +192,43 @@ class LocalNodeExecutorTest {
             }
         }
         return ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+    }
+
+    /**
+     * Issue 15 item 6: a timeout whose nanoseconds overflow a long (from about 9.22e12 ms) threw an
+     * ArithmeticException after the process started; the result said FAILED_TO_START and the
+     * process ran on, out of reach of CANCEL. It is now waited for as "forever", and cancellable.
+     */
+    @Test
+    void aTimeoutTooLongForNanosecondsStillLeavesTheCommandSupervised() throws Exception {
+        LocalNodeExecutor executor = executor();
+        Command sleep = Command.of("sleep", "30").withTimeout(Duration.ofMillis(9_300_000_000_000L));
+        CompletableFuture<CommandResult> future = executor.run(sleep);
+        await().atMost(DEADLINE).until(() -> executor.running() == 1);
+
+        assertThat(executor.cancel(sleep.id())).isTrue();
+        assertThat(resultOf(future).status()).isEqualTo(Status.CANCELLED);
+    }
+
+    /**
+     * Issue 15 item 6: whatever throws between {@code builder.start()} and the wait (here a test
+     * hook), the process that was started is killed, not left running unsupervised.
+     */
+    @Test
+    void aProcessWhoseSupervisionFailsToSetUpIsKilled() throws Exception {
+        AtomicLong pid = new AtomicLong();
+        LocalNodeExecutor executor = executor().afterStart(p -> {
+            pid.set(p.pid());
+            throw new IllegalStateException("injected: supervision setup failed");
+        });
+        CompletableFuture<CommandResult> future = executor.run(Command.of("sleep", "30"));
+
+        assertThatThrownBy(() -> resultOf(future)).hasMessageContaining("injected: supervision setup failed");
+        assertThat(pid.get()).isPositive();
+        // The executor's pool thread rethrows the failure after completing the future (uncaught there
+        // on purpose); Awaitility would otherwise report it as this wait's failure, depending on timing.
+        await().dontCatchUncaughtExceptions().atMost(DEADLINE).until(() -> isDead(pid.get()));
+        assertThat(executor.running()).isZero();
     }
 
     @Test

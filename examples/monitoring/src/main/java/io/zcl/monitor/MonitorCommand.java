@@ -81,8 +81,14 @@ public final class MonitorCommand implements Callable<Integer> {
         if (!events.matches("(tcp|ipc|inproc)://.+")) {
             throw new IllegalArgumentException("--events must be an endpoint like tcp://HOST:PORT, got '" + events + "'");
         }
-        if (intervalS <= 0 || durationS < 0) {
-            throw new IllegalArgumentException("--interval-s must be positive and --duration-s >= 0");
+        // Out of range: a usage error (one line, exit 2), before anything connects or listens.
+        if (!(intervalS > 0) || Double.isInfinite(intervalS)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--interval-s must be a number of seconds above 0, got " + intervalS);
+        }
+        if (!(durationS >= 0) || Double.isInfinite(durationS)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--duration-s must be a number of seconds of at least 0 (0: run until killed), got " + durationS);
         }
         String httpSpec = http != null ? http : tui ? null : "127.0.0.1:8080";
         InetSocketAddress address = httpSpec == null ? null : parseHostPort("--http", httpSpec);
@@ -168,6 +174,11 @@ public final class MonitorCommand implements Callable<Integer> {
     /** Runs without the ./zcl launcher: {@code java -cp ... io.zcl.monitor.MonitorCommand --events ...}. */
     public static void main(String[] args) {
         picocli.CommandLine cl = new picocli.CommandLine(new MonitorCommand());
+        cl.setParameterExceptionHandler((ex, ignored) -> {
+            // A usage error: one line saying which option, as ./zcl monitor says it.
+            ex.getCommandLine().getErr().println("zcl monitor: " + ex.getMessage() + " (see --help)");
+            return ex.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             line.getErr().println("zcl monitor: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
             return 1;

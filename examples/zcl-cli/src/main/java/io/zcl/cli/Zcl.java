@@ -36,6 +36,14 @@ public final class Zcl implements Runnable {
         CommandLine cl = new CommandLine(new Zcl());
         // Everything after an example's NAME belongs to the example (its role and its options).
         cl.getSubcommands().get("example").setStopAtPositional(true);
+        cl.setParameterExceptionHandler((ex, ignored) -> {
+            // A usage error (a mistyped option, a value out of range): one line naming the command and
+            // what is wrong, exit 2; not the whole usage.
+            CommandLine line = ex.getCommandLine();
+            line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + ex.getMessage() + " (see "
+                    + line.getCommandSpec().qualifiedName() + " --help)");
+            return line.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             // One clear line for the user; the stack trace only when asked for.
             line.getErr().println("zcl: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
@@ -49,6 +57,8 @@ public final class Zcl implements Runnable {
 
     public static void main(String[] args) {
         io.zcl.runner.local.SpawnMechanism.preferVfork(); // before any process starts: one exec per command, not two
+        // A dead ZeroMQ I/O thread (e.g. out of direct memory for a hostile message) ends the process loudly.
+        io.zcl.runner.zmq.IoThreadWatch.exitOnDeath(args.length > 0 ? "zcl " + args[0] : "zcl");
         System.exit(commandLine().execute(args));
     }
 }

@@ -98,4 +98,50 @@ class ErrorsAreOneClearLineTest {
                 .doesNotContain("\n");
         assertThat(Files.readAllLines(prior.resolve("journal.jsonl"))).as("the journal is left as it was").hasSize(1);
     }
+
+    /**
+     * Issue 15 item 12: {@code --command-timeout-s 0} (or -1) was accepted, every group then ended
+     * in ERROR and the exit was 0. Number options out of range are usage errors now: one line
+     * naming the command, the option, its range and the value, exit 2, before anything runs.
+     */
+    @Test
+    void numberOptionsOutOfRangeAreOneLineUsageErrorsWithExit2() throws Exception {
+        Path cluster = tmp.resolve("cluster.yaml");
+        Files.writeString(cluster, "nodes:\n  - { id: node-1, host: 127.0.0.1, leaf: l1 }\n");
+        String runs = tmp.resolve("runs").toString();
+        Map<List<String>, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(List.of("run", "--cluster", cluster.toString(), "--runs-dir", runs, "--command-timeout-s", "0"),
+                "zcl run: --command-timeout-s must be 1..604800, got 0 (see zcl run --help)");
+        cases.put(List.of("run", "--cluster", cluster.toString(), "--runs-dir", runs, "--command-timeout-s", "-1"),
+                "zcl run: --command-timeout-s must be 1..604800, got -1 (see zcl run --help)");
+        cases.put(List.of("run", "--cluster", cluster.toString(), "--runs-dir", runs, "--liveness", "0"),
+                "zcl run: --liveness must be 1..1000, got 0 (see zcl run --help)");
+        cases.put(List.of("run", "--cluster", cluster.toString(), "--runs-dir", runs, "--wait-s", "-5"),
+                "zcl run: --wait-s must be at least 1, got -5 (see zcl run --help)");
+        cases.put(List.of("simulate", "--runs-dir", runs, "--command-timeout-s", "0"),
+                "zcl simulate: --command-timeout-s must be 1..604800, got 0 (see zcl simulate --help)");
+        cases.put(List.of("simulate", "--runs-dir", runs, "--heartbeat-ms", "1"),
+                "zcl simulate: --heartbeat-ms must be 10..3600000, got 1 (see zcl simulate --help)");
+        cases.put(List.of("simulate", "--runs-dir", runs, "--nodes", "4", "--leaves", "5"),
+                "zcl simulate: --leaves must be 1..4, got 5 (see zcl simulate --help)");
+        cases.put(List.of("agent", "--coordinator", "tcp://127.0.0.1:1", "--node-id", "node-1", "--insecure",
+                "--heartbeat-ms", "0"), "zcl agent: --heartbeat-ms must be 10..3600000, got 0 (see zcl agent --help)");
+        cases.put(List.of("agent", "--coordinator", "tcp://127.0.0.1:1", "--node-id", "node-1", "--insecure",
+                "--max-concurrent", "0"), "zcl agent: --max-concurrent must be at least 1, got 0 (see zcl agent --help)");
+        cases.put(List.of("agent", "--coordinator", "tcp://127.0.0.1:1", "--node-id", "node-1", "--insecure",
+                "--connect-timeout", "-1s"), "zcl agent: --connect-timeout must be a duration like 500ms, 30s, 2m or 1h, "
+                        + "got '-1s' (see zcl agent --help)");
+        cases.put(List.of("monitor", "--events", "tcp://127.0.0.1:1", "--interval-s", "0"),
+                "zcl monitor: --interval-s must be a number of seconds above 0, got 0.0 (see zcl monitor --help)");
+        cases.put(List.of("bench", "--samples", "0", "--runs-dir", runs),
+                "zcl bench: --samples must be at least 1, got 0 (see zcl bench --help)");
+        cases.put(List.of("soak", "--seconds", "0"), "zcl soak: --seconds must be at least 1, got 0 (see zcl soak --help)");
+        cases.forEach((args, line) -> {
+            Run run = zcl(args.toArray(String[]::new));
+            assertThat(run.err().strip()).as("zcl %s", args).isEqualTo(line);
+            assertThat(run.exit()).as("zcl %s", args).isEqualTo(2);
+            assertThat(run.out()).as("zcl %s", args).isEmpty();
+        });
+        assertThat(tmp.resolve("runs")).as("no run folder was made").doesNotExist();
+    }
 }

@@ -69,6 +69,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Usage.atLeast(spec, "--samples", samples, 1);
+        Usage.atLeast(spec, "--warmup", warmup, 0);
+        Usage.atLeast(spec, "--fanouts", fanouts, 1);
+        Usage.atLeast(spec, "--stream-mib", streamMib, 1);
+        Usage.heartbeat(spec, heartbeatMs);
+        Usage.atLeast(spec, "--scale", scale, 0);
+        Usage.atLeast(spec, "--commands", scaleCommands, 1);
+        Usage.atLeast(spec, "--concurrency", scaleConcurrency, 1);
+        Usage.atLeast(spec, "--farm-jvms", farmJvms, 0);
+        Usage.atLeast(spec, "--io-threads", ioThreads, 1);
+        Usage.atLeast(spec, "--idle-seconds", idleSeconds, 0);
         if (scale > 0) {
             return ScaleRun.run(this);
         }

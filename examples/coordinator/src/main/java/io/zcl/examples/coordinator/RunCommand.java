@@ -123,6 +123,13 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Before anything is read, printed, bound or opened.
+        Usage.atLeast(spec, "--wait-s", waitS, 1);
+        Usage.heartbeat(spec, heartbeatMs);
+        Usage.range(spec, "--liveness", liveness, 1, Usage.MAX_LIVENESS);
+        if (commandTimeoutS != null) {
+            Usage.commandTimeout(spec, commandTimeoutS);
+        }
         Resume.Prior prior = resumeDir == null ? null : Resume.prior(resumeDir);
         if (prior != null) {
             clusterFile = clusterFile != null ? clusterFile : prior.clusterFile();
@@ -133,9 +140,6 @@ public final class RunCommand implements Callable<Integer> {
         }
         ClusterDescriptor cluster = ClusterDescriptor.load(clusterFile);
         Plan plan = planFile == null ? Plan.defaults() : Plan.load(planFile);
-        if (waitS < 1 || heartbeatMs < 1 || liveness < 1) {
-            throw new IllegalArgumentException("--wait-s, --heartbeat-ms and --liveness must be positive");
-        }
         // Refused before anything is printed, bound or opened: options a transport cannot honour are not ignored.
         if (transport.equals("ssh") && eventsBind != null) {
             throw new IllegalArgumentException("--events needs --transport zmq or auto: over ssh alone no "

@@ -87,13 +87,12 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (nodes < 1 || leaves < 1 || leaves > nodes) {
-            throw new IllegalArgumentException("need --nodes >= 1 and 1 <= --leaves <= --nodes, got "
-                    + nodes + " nodes, " + leaves + " leaves");
-        }
-        if (commandTimeoutS < 1 || heartbeatMs < 1 || timeScale < 0) {
-            throw new IllegalArgumentException("--command-timeout-s and --heartbeat-ms must be positive, --time-scale >= 0");
-        }
+        Usage.atLeast(spec, "--nodes", nodes, 1);
+        Usage.range(spec, "--leaves", leaves, 1, nodes);
+        Usage.commandTimeout(spec, commandTimeoutS);
+        Usage.heartbeat(spec, heartbeatMs);
+        Usage.atLeast(spec, "--time-scale", timeScale, 0);
+        Usage.atLeast(spec, "--hold-seconds", holdSeconds, 0);
         Map<String, Fault> parsed = new LinkedHashMap<>();
         for (String f : faults) {
             int colon = f.indexOf(':');

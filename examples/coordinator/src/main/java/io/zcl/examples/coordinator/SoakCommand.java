@@ -29,6 +29,8 @@ public final class SoakCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Usage.atLeast(spec, "--seconds", seconds, 1);
+        Usage.atLeast(spec, "--peers", peers, 1);
         var out = spec.commandLine().getOut();
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
         out.printf("soak for %d s, seed %d (replay with --seed %d)%n", seconds, s, s);

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -99,9 +100,19 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Duration giveUp = Durations.parse(connectTimeout, "--connect-timeout");
-        if (heartbeatMs <= 0 || liveness <= 0 || maxConcurrent <= 0) {
-            throw new IllegalArgumentException("--heartbeat-ms, --liveness and --max-concurrent must be positive");
+        // Number and duration options out of range are usage errors (one line, exit 2), before anything starts.
+        Duration giveUp;
+        try {
+            giveUp = Durations.parse(connectTimeout, "--connect-timeout");
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        // The heartbeat and liveness a WELCOME may set too (docs/wire-protocol.md).
+        range("--heartbeat-ms", heartbeatMs, 10, 3_600_000);
+        range("--liveness", liveness, 1, 1000);
+        range("--max-concurrent", maxConcurrent, 1, Integer.MAX_VALUE);
+        if (!(timeScale >= 0) || Double.isInfinite(timeScale)) {
+            throw new ParameterException(spec.commandLine(), "--time-scale must be a number of at least 0, got " + timeScale);
         }
         if (!coordinator.matches("(tcp|ipc|inproc)://.+")) {
             throw new IllegalArgumentException("--coordinator must look like tcp://HOST:PORT, got '" + coordinator + "'");
@@ -217,5 +228,12 @@ public final class AgentCommand implements Callable<Integer> {
             return null;
         }
         return new Curve.Client(CurveKeys.loadSecret(curveSecret), CurveKeys.loadPublic(coordinatorKey));
+    }
+
+    private void range(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new ParameterException(spec.commandLine(), option + " must be "
+                    + (max == Integer.MAX_VALUE ? "at least " + min : min + ".." + max) + ", got " + value);
+        }
     }
 }

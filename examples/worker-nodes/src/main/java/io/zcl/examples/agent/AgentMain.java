@@ -7,7 +7,7 @@ import picocli.CommandLine;
  * io.zcl.examples.agent.AgentMain --coordinator tcp://HOST:PORT --node-id ID ...}, the same options
  * as {@code ./zcl agent}. Exit codes: 0 stopped after a session, 1 bad options or an error (one
  * line on stderr), 2 a usage error, 3 no session within --connect-timeout, 4 refused by the
- * coordinator.
+ * coordinator, 70 the agent's ZeroMQ I/O thread died ({@link io.zcl.runner.zmq.IoThreadWatch}).
  */
 public final class AgentMain {
 
@@ -19,6 +19,8 @@ public final class AgentMain {
 
     public static void main(String[] args) {
         io.zcl.runner.local.SpawnMechanism.preferVfork(); // before any process starts: one exec per command, not two
+        // A dead ZeroMQ I/O thread (e.g. out of direct memory for a hostile message) ends the process loudly.
+        io.zcl.runner.zmq.IoThreadWatch.exitOnDeath("zcl agent");
         System.exit(execute(args));
     }
 

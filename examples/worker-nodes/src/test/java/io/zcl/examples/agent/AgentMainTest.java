@@ -8,6 +8,11 @@ import io.zcl.runner.api.SystemConfiguration;
 import io.zcl.runner.zmq.CoordinatorListener;
 import io.zcl.runner.zmq.Curve;
 import io.zcl.runner.zmq.CurveKeys;
+import io.zcl.runner.zmq.IoThreadWatch;
+import io.zcl.runner.zmq.Message;
+import io.zcl.runner.zmq.Protocol;
+import io.zcl.runner.zmq.Protocol.Cmd;
+import io.zcl.runner.zmq.Protocol.Field;
 import io.zcl.runner.zmq.KeyAllowList;
 import io.zcl.runner.zmq.ZmqCoordinator;
 import java.io.IOException;
@@ -26,6 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
+import org.zeromq.SocketType;
+import org.zeromq.ZContext;
+import org.zeromq.ZMQ;
+import org.zeromq.ZMsg;
 
 /**
  * The node agent's own main ({@link AgentMain}), each run in a separate JVM with this module's
@@ -208,6 +217,52 @@ class AgentMainTest {
             } finally {
                 agent.process.destroy(); // SIGTERM: the shutdown hook closes the agent
                 assertThat(agent.process.waitFor(20, TimeUnit.SECONDS)).as("the agent stops on SIGTERM").isTrue();
+            }
+        }
+    }
+
+    /**
+     * Issue 15 item 4: one message of 20 frames of 31 MiB, each under the 32 MiB frame cap.
+     * JeroMQ buffers a multipart message whole before the agent can refuse its frame count, so the
+     * agent's I/O thread runs out of direct memory (64 MiB here) and dies. The agent used to go on
+     * "reconnecting" on its dead context for ever; now it says so in one line and exits 70, for its
+     * supervisor to restart it.
+     */
+    @Test
+    @Timeout(120)
+    void aMessageOfTwentyBigFramesEndsTheAgentLoudlyInsteadOfSilencingItForGood() throws Exception {
+        try (ZContext ctx = new ZContext(1)) {
+            ZMQ.Socket router = ctx.createSocket(SocketType.ROUTER);
+            router.setLinger(0);
+            router.setReceiveTimeOut(30_000);
+            int port = router.bindToRandomPort("tcp://127.0.0.1");
+            Jvm agent = Jvm.start(tmp, List.of("-XX:MaxDirectMemorySize=64m"), "--coordinator",
+                    "tcp://127.0.0.1:" + port, "--node-id", "n1", "--insecure", "--connect-timeout", "0");
+            try {
+                ZMsg hello = ZMsg.recvMsg(router);
+                assertThat(hello).as("HELLO; agent stderr:%n%s", agent.errText()).isNotNull();
+                byte[] identity = hello.pop().getData();
+                assertThat(Message.parse(hello).cmd()).isEqualTo(Cmd.HELLO);
+                ZMsg welcome = Message.of(Cmd.WELCOME, Map.of(Field.VERSION, Protocol.VERSION, Field.HEARTBEAT_MS, 1000,
+                        Field.LIVENESS, 3)).toFrames();
+                welcome.push(identity);
+                welcome.send(router);
+
+                byte[] frame = new byte[31 << 20];
+                router.sendMore(identity);
+                for (int i = 0; i < 19; i++) {
+                    router.sendMore(frame);
+                }
+                router.send(frame);
+
+                assertThat(agent.process.waitFor(60, TimeUnit.SECONDS))
+                        .as("the agent exits; stderr:%n%s", agent.errText()).isTrue();
+                assertThat(agent.process.exitValue()).as(agent.errText()).isEqualTo(IoThreadWatch.EXIT_STATUS);
+                assertThat(agent.errText()).contains("zcl agent: the agent n1's ZeroMQ I/O thread died "
+                        + "(java.lang.OutOfMemoryError: Cannot reserve ").contains("exits (status 70) to be restarted")
+                        .doesNotContain("\tat ");
+            } finally {
+                agent.process.destroyForcibly().waitFor();
             }
         }
     }
