@@ -42,8 +42,8 @@ class CoordinatorClockTest {
                 }
             });
             c.start();
-            agent.setReceiveTimeOut(5000);
-            agent.connect(c.endpoint());
+            agent.setReceiveTimeOut(30_000); // an upper bound: replies come in milliseconds
+            ConnectRace.connect(agent, c.endpoint()); // retries a connection JeroMQ left without a handshake (jeromq#1022)
             Message.of(Protocol.Cmd.HELLO, Map.of("version", 1L, "node_id", "n1", "instance", "i1")).toFrames().send(agent);
             assertThat(Message.parse(ZMsg.recvMsg(agent)).cmd()).isEqualTo(Protocol.Cmd.WELCOME);
             CompletableFuture<CommandResult> f = c.executor("n1").run(Command.of("true"));

@@ -29,7 +29,7 @@ class LeastPowerTest {
     void anAgentAnswersUnknownAndMisdirectedCommandsWithAnErrorAndRunsNothing() throws Exception {
         ScriptedExecutor exec = new ScriptedExecutor("n1");
         try (ZContext ctx = new ZContext(); ZMQ.Socket fake = ctx.createSocket(SocketType.ROUTER)) {
-            fake.setReceiveTimeOut(5000);
+            fake.setReceiveTimeOut(30_000); // an upper bound: replies come in milliseconds
             int port = fake.bindToRandomPort("tcp://127.0.0.1");
             try (NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults("tcp://127.0.0.1:" + port, "n1", SYSTEM),
                     exec).start()) {
