@@ -36,12 +36,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the pipe costs microseconds against the milliseconds of a command. Its client side CPU is the
  * Python process's. Needs /usr/bin/python3 with Debian's python3-asyncssh.
  */
-final class AsyncsshContender implements Contender {
+final class AsyncsshContender extends SshClientContender {
 
     static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SshdNodes sshd;
     private Process python;
     private OutputStream toPython;
     private Thread reader;
@@ -79,11 +78,7 @@ final class AsyncsshContender implements Contender {
 
     @Override
     public Duration connect(int nodes) throws Exception {
-        String why = missing();
-        if (why != null) {
-            throw new IllegalStateException(why);
-        }
-        sshd = SshdNodes.start(nodes);
+        startNodes(nodes, missing());
         driver = sshd.work.resolve("asyncssh_driver.py");
         try (InputStream in = AsyncsshContender.class.getResourceAsStream("asyncssh_driver.py")) {
             Files.write(driver, in.readAllBytes());
@@ -158,11 +153,6 @@ final class AsyncsshContender implements Contender {
     }
 
     @Override
-    public List<String> nodeIds() {
-        return sshd == null ? List.of() : sshd.ids;
-    }
-
-    @Override
     public NodeExecutor executor(String nodeId) {
         return new NodeExecutor() {
             @Override
@@ -205,21 +195,6 @@ final class AsyncsshContender implements Contender {
     }
 
     @Override
-    public OptionalLong nodeCpuNanos() {
-        return sshd == null ? OptionalLong.empty() : sshd.cpuNanos();
-    }
-
-    @Override
-    public OptionalLong coordinatorBytes() {
-        return OptionalLong.empty();
-    }
-
-    @Override
-    public boolean streams() {
-        return false;
-    }
-
-    @Override
     public String detectionNote() {
         return "asyncssh sees a killed sshd's connection close at once; like any SSH client it notices a node that "
                 + "vanishes without closing it only by keepalives";
@@ -230,8 +205,6 @@ final class AsyncsshContender implements Contender {
         if (python != null) {
             python.destroyForcibly();
         }
-        if (sshd != null) {
-            sshd.close();
-        }
+        super.close();
     }
 }

@@ -27,12 +27,11 @@ import java.util.concurrent.Executors;
  * nothing here, and a dead node is found by the next command, which fails. Needs Debian's pdsh and
  * openssh-client. The client side CPU is the bench JVM's with the pdsh and ssh processes it reaped.
  */
-final class PdshContender implements Contender {
+final class PdshContender extends SshClientContender {
 
     static final Path PDSH = Path.of("/usr/bin/pdsh");
     static final Path SSH = Path.of("/usr/bin/ssh");
 
-    private SshdNodes sshd;
     private Path config;
     private final ExecutorService waiters = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "pdsh-wait");
@@ -55,11 +54,7 @@ final class PdshContender implements Contender {
 
     @Override
     public Duration connect(int nodes) throws Exception {
-        String why = missing();
-        if (why != null) {
-            throw new IllegalStateException(why);
-        }
-        sshd = SshdNodes.start(nodes);
+        startNodes(nodes, missing());
         StringBuilder cfg = new StringBuilder();
         for (String id : sshd.ids) {
             cfg.append("Host ").append(id).append("\n  HostName 127.0.0.1\n  Port ").append(sshd.port(id)).append('\n');
@@ -102,11 +97,6 @@ final class PdshContender implements Contender {
         } catch (IOException e) {
             return new byte[0];
         }
-    }
-
-    @Override
-    public List<String> nodeIds() {
-        return sshd == null ? List.of() : sshd.ids;
     }
 
     @Override
@@ -171,21 +161,6 @@ final class PdshContender implements Contender {
     }
 
     @Override
-    public OptionalLong nodeCpuNanos() {
-        return sshd == null ? OptionalLong.empty() : sshd.cpuNanos();
-    }
-
-    @Override
-    public OptionalLong coordinatorBytes() {
-        return OptionalLong.empty();
-    }
-
-    @Override
-    public boolean streams() {
-        return false;
-    }
-
-    @Override
     public String detectionNote() {
         return "pdsh holds no connection: the first command after the kill fails (connection refused), which is "
                 + "what this figure times";
@@ -194,8 +169,6 @@ final class PdshContender implements Contender {
     @Override
     public void close() {
         waiters.shutdownNow();
-        if (sshd != null) {
-            sshd.close();
-        }
+        super.close();
     }
 }
