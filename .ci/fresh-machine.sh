@@ -70,7 +70,9 @@ for ((i = 1; i <= runs; i++)); do
   # The user's home is inside the clone's parent: empty, so ~/.m2 and the wrapper's Maven start empty.
   # The host's Java trust store, read-only: where the registries are reached through a TLS proxy,
   # every machine of that network trusts its CA, and so must this one. Nothing else comes in.
-  docker run --rm -u 1000:1000 -e HOME=/work/home -v "$clone:/work" -w /work/src $truststore "$image" \
+  # --init: a process that reaps orphans is PID 1, as on any machine (without it the Maven JVM would
+  # be PID 1, and processes a test killed would stay zombies that still look alive).
+  docker run --rm --init -u 1000:1000 -e HOME=/work/home -v "$clone:/work" -w /work/src $truststore "$image" \
     bash -c 'mkdir -p "$HOME" && ./mvnw -B -ntp verify' >"$log" 2>&1 || rc=$?
   secs=$((SECONDS - start))
   tests=$(grep -h -o 'tests="[0-9]*"' "$clone"/src/*/target/surefire-reports/TEST-*.xml \

@@ -21,9 +21,11 @@ class ScaleBenchTest {
         assertThat(r.notCompleted()).isZero();
         assertThat(r.orphanResults()).isZero();
         assertThat(r.protocolErrors()).isZero();
-        // Idle, each agent and the coordinator exchange about one heartbeat per second each way.
-        assertThat(r.idleHeartbeatsInPerSec()).isBetween(30.0, 120.0);
-        assertThat(r.idleHeartbeatsOutPerSec()).isBetween(30.0, 120.0);
+        // Idle, each agent and the coordinator exchange about one heartbeat per second each way (48-60/s
+        // here): never a storm, and never none. The lower bound is far below nominal because the rate is
+        // counted in real time, which a loaded machine stretches (29.99/s under stress-ng --cpu 2).
+        assertThat(r.idleHeartbeatsInPerSec()).isBetween(10.0, 120.0);
+        assertThat(r.idleHeartbeatsOutPerSec()).isBetween(10.0, 120.0);
         assertThat(r.childThreadsMax()).isPositive();
     }
 }

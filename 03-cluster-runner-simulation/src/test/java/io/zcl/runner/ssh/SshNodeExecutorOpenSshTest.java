@@ -23,6 +23,7 @@ class SshNodeExecutorOpenSshTest extends SshExecutorContract {
 
     @Override
     protected Server startServer(KeyPair userKey, int maxSessions, Path dir) {
+        Requirements.openSshServer(); // also here: the contract starts its shared server before any @BeforeEach
         OpenSshServers.NodeSpec spec = new OpenSshServers.NodeSpec("node", Map.of(), null,
                 maxSessions == 0 ? 10 : maxSessions);
         OpenSshServers servers = OpenSshServers.start(dir, List.of(spec), userKey.getPublic());

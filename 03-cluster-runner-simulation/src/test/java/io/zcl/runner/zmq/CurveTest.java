@@ -315,6 +315,8 @@ class CurveTest {
         Files.delete(allowed.resolve("node-1.key"));
         // By the once-a-second check (the reason below tells it from a liveness expiry; the 30 s only bounds a hang).
         await().atMost(Duration.ofSeconds(30)).until(() -> !c.upNodes().contains("node-1"));
+        // the listener hears of it on the coordinator's thread, after upNodes changed: wait for it too
+        await().atMost(Duration.ofSeconds(30)).until(() -> !lost.isEmpty());
         assertThat(lost).containsExactly("node-1: its key 'node-1' was removed from the allow-list");
         // Its connection is still open, but its HELLO on it is refused: the agent stops.
         await().atMost(Duration.ofSeconds(10)).until(() -> revoked.state() == NodeAgent.State.REJECTED);
