@@ -12,7 +12,7 @@
 # built by docker/build-base-image.sh when missing, then the JDK image from it). The host's Java
 # trust store is mounted read-only (a network whose TLS proxy has its own CA needs it). Prints one line
 # per run (wall time, tests, skipped with their reasons) and exits 1 if any run failed.
-# Part of .ci/extended; about 8 minutes a run on 2 cores.
+# Part of .ci/extended; about 5 minutes a run on 2 cores (Maven and every dependency downloaded each time).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$PWD"

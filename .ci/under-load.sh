@@ -7,7 +7,7 @@
 #   .ci/under-load.sh [--runs N] [--cpu N] [--out DIR]   # defaults: 3 runs, --cpu 2, logs in /var/tmp/zcl-under-load
 #
 # Installs stress-ng when missing (root). With ZCL_CI=true (as .ci/extended sets it) a test whose
-# outside program is missing fails instead of skipping. Part of .ci/extended; about 10 minutes a
+# outside program is missing fails instead of skipping. Part of .ci/extended; about 5 to 6 minutes a
 # run on 2 cores under the hog.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
