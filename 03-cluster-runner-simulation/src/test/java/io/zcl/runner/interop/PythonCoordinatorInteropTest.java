@@ -194,7 +194,7 @@ class PythonCoordinatorInteropTest {
 
         JsonNode stats = request(Map.of("op", "stats"), "stats");
         assertThat(stats.path("results").asInt()).isEqualTo(15);
-        assertThat(stats.path("protocol_errors").asInt()).isZero();
+        assertThat(stats.path("protocol_errors").asInt()).as("protocol errors the Python side counted; its log:\n%s", pythonStderr).isZero();
         assertThat(stats.path("output_gaps").asInt()).isZero();
 
         send(Map.of("op", "quit"));
