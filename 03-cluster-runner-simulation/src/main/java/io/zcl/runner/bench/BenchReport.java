@@ -140,30 +140,50 @@ public final class BenchReport {
             rows.add(new Target("ZeroMQ p50 >= 3 x faster than SSH (open connection)", fmt("%.3f / %.3f ms = %.1f x", s, z,
                     ratio), ratio >= 3, why));
         }
-        Optional<Bench.SizeResult> z64 = size(r, "zmq", 64);
-        Optional<Bench.SizeResult> s64 = size(r, "ssh", 64);
-        if (z64.isPresent() && s64.isPresent()) {
-            double zf = z64.get().fanoutMedianMs();
-            double sf = s64.get().fanoutMedianMs();
-            double setup = s64.get().setupMs();
-            double open = sf / zf;
-            double withSetup = (setup + sf) / zf;
+        size(r, "zmq", 64).ifPresent(z64 -> {
             List<String> fanout = new ArrayList<>();
-            fanout.add(fmt("fan-out of `true` to 64 nodes, median of %d: ZeroMQ %.1f ms, SSH %.1f ms on open connections",
-                    r.settings().fanouts(), zf, sf));
+            double zf = z64.fanoutMedianMs();
+            fanout.add(fmt("fan-out of `true` to 64 nodes, median of %d: ZeroMQ %.1f ms", r.settings().fanouts(), zf));
+            for (String other : List.of("ssh", "asyncssh", "pdsh")) {
+                size(r, other, 64).ifPresent(o -> fanout.add(fmt("%s: %.1f ms (%s)", other, o.fanoutMedianMs(),
+                        other.equals("pdsh") ? "a new connection per command" : "open connections")));
+            }
             size(r, "zmq", 1).ifPresent(z1 -> fanout.add(fmt("ZeroMQ fan-out to 1 node: %.1f ms", z1.fanoutMedianMs())));
-            spawn.ifPresent(sp -> cpus(r).ifPresent(c -> fanout.add(fmt("64 spawns at the floor's p50 (%.3f ms) shared by "
-                    + "this machine's %d cores take at least %.1f ms; ZeroMQ's fan-out is %.1f x that", sp.p50Ms(), c,
-                    64 * sp.p50Ms() / c, zf / (64 * sp.p50Ms() / c)))));
-            List<String> openWhy = new ArrayList<>(fanout);
-            rows.add(new Target("fan-out to 64: ZeroMQ >= 2 x faster than SSH on open connections", fmt("%.1f / %.1f ms = %.1f x",
-                    sf, zf, open), open >= 2, openWhy));
-            List<String> setupWhy = new ArrayList<>(fanout);
-            setupWhy.add(fmt("SSH connection set-up to 64 nodes: %.1f ms; with its fan-out %.1f ms", setup, setup + sf));
-            setupWhy.add(fmt("20 x needs a ZeroMQ fan-out of at most %.1f ms", (setup + sf) / 20));
-            rows.add(new Target("fan-out to 64: ZeroMQ >= 20 x faster than SSH including connection set-up",
-                    fmt("(%.1f + %.1f) / %.1f ms = %.1f x", setup, sf, zf, withSetup), withSetup >= 20, setupWhy));
-        }
+            cpuLine(r, 64).ifPresent(fanout::add);
+            Optional<Double> floor64 = spawn.flatMap(sp -> cpus(r).map(c -> 64 * sp.p50Ms() / c));
+            floor64.ifPresent(f -> fanout.add(fmt("64 spawns at the floor's p50 (%.3f ms) shared by this machine's %d cores "
+                    + "take at least %.1f ms; ZeroMQ's fan-out is %.1f x that", spawn.get().p50Ms(), cpus(r).get(), f, zf / f)));
+            for (String other : List.of("ssh", "asyncssh")) {
+                size(r, other, 64).ifPresent(o -> {
+                    double ratio = o.fanoutMedianMs() / zf;
+                    List<String> why = new ArrayList<>(fanout);
+                    why.add(fmt("2.5 x needs a ZeroMQ fan-out of at most %.1f ms", o.fanoutMedianMs() / 2.5));
+                    rows.add(new Target("fan-out to 64: ZeroMQ >= 2.5 x faster than " + label(other) + " on open connections",
+                            fmt("%.1f / %.1f ms = %.2f x", o.fanoutMedianMs(), zf, ratio), ratio >= 2.5, why));
+                });
+            }
+            floor64.ifPresent(f -> rows.add(new Target("fan-out to 64: ZeroMQ <= 2 x the floor (64 x spawn p50 / cores)",
+                    fmt("%.1f / %.1f ms = %.2f x", zf, f, zf / f), zf <= 2 * f, fanout)));
+            size(r, "ssh", 64).ifPresent(s64 -> {
+                double ratio = z64.commandsPerSecond() / s64.commandsPerSecond();
+                List<String> why = new ArrayList<>();
+                why.add(fmt("commands/s with 64 nodes busy: ZeroMQ %.0f, SSH %.0f", z64.commandsPerSecond(),
+                        s64.commandsPerSecond()));
+                cpuLine(r, 64).ifPresent(why::add);
+                rows.add(new Target("commands/s at 64 nodes: ZeroMQ >= 3 x SSH", fmt("%.0f / %.0f = %.2f x",
+                        z64.commandsPerSecond(), s64.commandsPerSecond(), ratio), ratio >= 3, why));
+            });
+        });
+        size(r, "zmq", 8).ifPresent(z8 -> size(r, "ssh", 8).ifPresent(s8 -> {
+            double ratio = s8.fanoutMedianMs() / z8.fanoutMedianMs();
+            List<String> why = new ArrayList<>();
+            why.add(fmt("fan-out of `true` to 8 nodes, median of %d: ZeroMQ %.1f ms, SSH %.1f ms on open connections",
+                    r.settings().fanouts(), z8.fanoutMedianMs(), s8.fanoutMedianMs()));
+            size(r, "asyncssh", 8).ifPresent(a8 -> why.add(fmt("asyncssh: %.1f ms", a8.fanoutMedianMs())));
+            cpuLine(r, 8).ifPresent(why::add);
+            rows.add(new Target("fan-out to 8: ZeroMQ >= 2 x faster than SSH on open connections",
+                    fmt("%.1f / %.1f ms = %.2f x", s8.fanoutMedianMs(), z8.fanoutMedianMs(), ratio), ratio >= 2, why));
+        }));
         Optional<Bench.CpuPerCommand> floorCpu = cpu(r, "spawn (floor)", 1);
         Optional<Bench.CpuPerCommand> zmqTrueCpu = r.cpu().stream()
                 .filter(c -> c.transport().equals("zmq") && c.phase().equals("round trips of `true`")).findFirst();
@@ -182,9 +202,11 @@ public final class BenchReport {
             List<String> why = new ArrayList<>();
             why.add(fmt("ZeroMQ no-op round trip (no spawn): p50 %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us",
                     n.p50Ms() * 1000, n.p90Ms() * 1000, n.p99Ms() * 1000, n.maxMs() * 1000));
-            rows.add(new Target("ZeroMQ round trip without spawn p50 <= 100 us", fmt("%.0f us", n.p50Ms() * 1000),
-                    n.p50Ms() <= 0.1, why));
+            rows.add(new Target("ZeroMQ round trip without spawn: p50 <= 150 us, p99 <= 1 ms",
+                    fmt("p50 %.0f us, p99 %.0f us", n.p50Ms() * 1000, n.p99Ms() * 1000),
+                    n.p50Ms() <= 0.15 && n.p99Ms() <= 1.0, why));
         });
+        streamTargets(r, rows);
         double bound = 3 * r.settings().heartbeatMs() + 500;
         r.sizes().stream().filter(s -> s.transport().equals("zmq") && s.detectionMs() != null).forEach(s -> {
             List<String> why = new ArrayList<>();
@@ -200,6 +222,50 @@ public final class BenchReport {
                         fmt("%d bytes/node at %d nodes (heap after GC)", s.coordinatorBytesPerNode(), s.nodes()), null,
                         List.of())));
         return rows;
+    }
+
+    private static String label(String transport) {
+        return switch (transport) {
+            case "ssh" -> "SSH";
+            default -> transport;
+        };
+    }
+
+    /** CPU per command of the sustained phase at this size, ZeroMQ beside the SSH clients, when measured. */
+    private static Optional<String> cpuLine(Bench.Report r, int nodes) {
+        List<String> parts = new ArrayList<>();
+        for (String t : List.of("zmq", "ssh", "asyncssh", "pdsh")) {
+            r.cpu().stream().filter(c -> c.transport().equals(t) && c.nodes() == nodes && c.phase().equals("sustained `true`"))
+                    .findFirst().ifPresent(c -> parts.add(fmt("%s %s / %s", t,
+                            c.coordinatorMs() == null ? "-" : fmt("%.2f", c.coordinatorMs()),
+                            c.nodeMs() == null ? "-" : fmt("%.2f", c.nodeMs()))));
+        }
+        return parts.isEmpty() ? Optional.empty() : Optional.of("CPU per `true` while sustaining commands on all nodes, coordinator side / "
+                + "nodes' side, ms: " + String.join(", ", parts));
+    }
+
+    /** Streaming: ZeroMQ >= 2 x SSH's MiB/s; CURVE >= 0.5 x plaintext (each when both ran). */
+    private static void streamTargets(Bench.Report r, List<Target> rows) {
+        double mib = r.settings().streamBytes() / (1024.0 * 1024);
+        Double z = r.streamMs().get("zmq");
+        if (z == null || mib <= 0) {
+            return;
+        }
+        double zRate = mib / (z / 1000);
+        Double s = r.streamMs().get("ssh");
+        if (s != null) {
+            double sRate = mib / (s / 1000);
+            rows.add(new Target(fmt("streaming %.0f MiB: ZeroMQ >= 2 x SSH's MiB/s", mib),
+                    fmt("%.0f / %.0f MiB/s = %.2f x", zRate, sRate, zRate / sRate), zRate >= 2 * sRate,
+                    List.of(fmt("%.0f MiB of stdout streamed live: ZeroMQ %.0f ms, SSH %.0f ms", mib, z, s))));
+        }
+        Double c = r.streamMs().get("zmq-curve");
+        if (c != null) {
+            double cRate = mib / (c / 1000);
+            rows.add(new Target(fmt("streaming %.0f MiB: CURVE >= 0.5 x plaintext", mib),
+                    fmt("%.0f / %.0f MiB/s = %.2f x", cRate, zRate, cRate / zRate), cRate >= 0.5 * zRate,
+                    List.of(fmt("%.0f MiB of stdout streamed live: plaintext %.0f ms, CURVE %.0f ms", mib, z, c))));
+        }
     }
 
     private static Optional<Bench.CpuPerCommand> cpu(Bench.Report r, String transport, int nodes) {

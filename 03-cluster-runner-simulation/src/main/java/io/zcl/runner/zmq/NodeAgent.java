@@ -352,11 +352,8 @@ public final class NodeAgent implements AutoCloseable {
      */
     private String runSession() {
         String failed;
-        try (ZMQ.Poller poller = ctx.createPoller(3)) {
-            int sockIdx = poller.register(socket, ZMQ.Poller.POLLIN);
-            int wakeIdx = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
-            int watchIdx = poller.register(watch.events(), ZMQ.Poller.POLLIN);
-            failed = pollUntilDeadOrStopped(poller, sockIdx, wakeIdx, watchIdx);
+        try (Readiness ready = new Readiness(List.of(socket, watch.events()), List.of(wakeup.source()))) {
+            failed = pollUntilDeadOrStopped(ready);
         }
         if (sessionUp) {
             // Also when the coordinator went silent: if it still hears us, it drops this connection now.
@@ -365,7 +362,7 @@ public final class NodeAgent implements AutoCloseable {
         return failed;
     }
 
-    private String pollUntilDeadOrStopped(ZMQ.Poller poller, int sockIdx, int wakeIdx, int watchIdx) {
+    private String pollUntilDeadOrStopped(Readiness ready) {
         while (running0) {
             long now = clock.getAsLong();
             if (liveness.isDead(now)) {
@@ -376,11 +373,11 @@ public final class NodeAgent implements AutoCloseable {
             }
             // With messages waiting for room on the socket, look again soon rather than at the next heartbeat.
             long wait = blocked.isEmpty() && pendingSend == null ? liveness.msUntilNextEvent(clock.getAsLong()) : 5;
-            poller.poll(Math.max(1, Math.min(ZmqCoordinator.MAX_POLL_MS, wait)));
-            if (poller.pollin(wakeIdx)) {
+            ready.await(Math.max(1, Math.min(ZmqCoordinator.MAX_POLL_MS, wait)));
+            if (ready.selected(wakeup.source())) {
                 wakeup.drain();
             }
-            if (poller.pollin(watchIdx)) {
+            if (Readiness.readable(watch.events())) {
                 String failed = watch.check();
                 if (failed != null) {
                     handshakeFailure = failed;
@@ -390,7 +387,7 @@ public final class NodeAgent implements AutoCloseable {
                     return failed;
                 }
             }
-            if (poller.pollin(sockIdx)) {
+            if (Readiness.readable(socket)) {
                 receiveAll();
             }
             flushOutbox();

@@ -45,12 +45,10 @@ final class Wakeup implements AutoCloseable {
     /** On the I/O thread, after the poller reported the source readable. */
     void drain() {
         try {
-            while (true) {
+            // A read that does not fill the buffer emptied the pipe: no second read to learn that.
+            do {
                 drain.clear();
-                if (pipe.source().read(drain) <= 0) {
-                    return;
-                }
-            }
+            } while (pipe.source().read(drain) == drain.capacity());
         } catch (IOException ignored) {
             // closed during shutdown
         }

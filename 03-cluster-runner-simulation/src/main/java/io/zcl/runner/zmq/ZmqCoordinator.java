@@ -464,20 +464,18 @@ public final class ZmqCoordinator implements AutoCloseable {
             return;
         }
         started.countDown();
-        try (ZMQ.Poller poller = ctx.createPoller(2)) {
-            int sockIdx = poller.register(router, ZMQ.Poller.POLLIN);
-            int wakeIdx = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
+        try (Readiness ready = new Readiness(List.of(router), List.of(wakeup.source()))) {
             boolean moreToRead = false;
             while (running && !ioThreadDead()) {
-                poller.poll(moreToRead ? 0 : nextTimerMs());
-                if (poller.pollin(wakeIdx)) {
+                ready.await(moreToRead ? 0 : nextTimerMs());
+                if (ready.selected(wakeup.source())) {
                     wakeup.drain();
                 }
                 Runnable r;
                 while ((r = requests.poll()) != null) {
                     r.run();
                 }
-                moreToRead = poller.pollin(sockIdx) && receiveAll();
+                moreToRead = Readiness.readable(router) && receiveAll();
                 timers(clock.getAsLong());
             }
         } catch (RuntimeException e) {
