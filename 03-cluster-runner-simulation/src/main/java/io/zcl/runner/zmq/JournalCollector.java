@@ -8,6 +8,7 @@ import io.zcl.runner.zmq.Protocol.ErrorCode;
 import io.zcl.runner.zmq.Protocol.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -89,12 +90,10 @@ public final class JournalCollector implements AutoCloseable {
             return;
         }
         started.countDown();
-        try (ZMQ.Poller poller = ctx.createPoller(2)) {
-            int sock = poller.register(router, ZMQ.Poller.POLLIN);
-            int wake = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
+        try (Readiness ready = new Readiness(List.of(router), List.of(wakeup.source()))) {
             while (running) {
-                poller.poll(1000);
-                if (poller.pollin(wake)) {
+                ready.await(1000);
+                if (ready.selected(wakeup.source())) {
                     wakeup.drain();
                 }
                 byte[][] ack;
@@ -103,7 +102,7 @@ public final class JournalCollector implements AutoCloseable {
                             Long.parseLong(new String(ack[1], StandardCharsets.US_ASCII)))));
                 }
                 ZMsg msg;
-                while (poller.pollin(sock) && (msg = ZMsg.recvMsg(router, ZMQ.DONTWAIT)) != null) {
+                while ((msg = ZMsg.recvMsg(router, ZMQ.DONTWAIT)) != null) {
                     byte[] identity = msg.pop().getData();
                     try {
                         handle(identity, Message.parse(msg));

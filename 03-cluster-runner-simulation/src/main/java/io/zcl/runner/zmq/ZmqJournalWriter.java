@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -87,59 +88,65 @@ public final class ZmqJournalWriter implements JournalWriter {
     }
 
     private void loop() {
-        try (ZMQ.Socket socket = ctx.createSocket(SocketType.DEALER); ZMQ.Poller poller = ctx.createPoller(2)) {
-            socket.setLinger(0);
-            ConnectRace.connect(socket, collector);
-            int sock = poller.register(socket, ZMQ.Poller.POLLIN);
-            int wake = poller.register(wakeup.source(), ZMQ.Poller.POLLIN);
-            long lastSend = 0;
-            CompletableFuture<Void> barrier = null;
-            while (running) {
-                poller.poll(Math.max(1, resendMs / 2));
-                if (poller.pollin(wake)) {
-                    wakeup.drain();
-                }
-                Object[] item;
-                while ((item = outbox.poll()) != null) {
-                    if (item[0] == null) {
-                        barrier = chain(barrier, (CompletableFuture<?>) item[1]);
-                        continue;
-                    }
-                    long seq = nextSeq++;
-                    unacked.put(seq, item);
-                    send(socket, seq, (String) item[0]);
-                    lastSend = System.currentTimeMillis();
-                }
-                ZMsg msg;
-                while (poller.pollin(sock) && (msg = ZMsg.recvMsg(socket, ZMQ.DONTWAIT)) != null) {
-                    try {
-                        Message m = Message.parse(msg);
-                        if (m.cmd() == Cmd.JOURNAL_ACK) {
-                            Object[] acked = unacked.remove(m.body().integer(Field.SEQ));
-                            if (acked != null) {
-                                ((CompletableFuture<?>) acked[1]).complete(null);
-                            }
-                        }
-                    } catch (ProtocolException e) {
-                        // a confused collector: keep the records and send them again
-                    }
-                }
-                if (!unacked.isEmpty() && System.currentTimeMillis() - lastSend >= resendMs) {
-                    unacked.forEach((seq, rec) -> send(socket, seq, (String) rec[0]));
-                    lastSend = System.currentTimeMillis();
-                }
-                if (barrier != null && unacked.isEmpty()) {
-                    barrier.complete(null);
-                    barrier = null;
+        try {
+            try (ZMQ.Socket socket = ctx.createSocket(SocketType.DEALER)) {
+                socket.setLinger(0);
+                ConnectRace.connect(socket, collector);
+                try (Readiness ready = new Readiness(List.of(socket), List.of(wakeup.source()))) {
+                    serve(socket, ready);
                 }
             }
-            JournalException gone = new JournalException("journal writer closed before the collector acknowledged");
-            unacked.values().forEach(rec -> ((CompletableFuture<?>) rec[1]).completeExceptionally(gone));
         } finally {
             ctx.close();
             wakeup.close();
             stopped.countDown();
         }
+    }
+
+    private void serve(ZMQ.Socket socket, Readiness ready) {
+        long lastSend = 0;
+        CompletableFuture<Void> barrier = null;
+        while (running) {
+            ready.await(Math.max(1, resendMs / 2));
+            if (ready.selected(wakeup.source())) {
+                wakeup.drain();
+            }
+            Object[] item;
+            while ((item = outbox.poll()) != null) {
+                if (item[0] == null) {
+                    barrier = chain(barrier, (CompletableFuture<?>) item[1]);
+                    continue;
+                }
+                long seq = nextSeq++;
+                unacked.put(seq, item);
+                send(socket, seq, (String) item[0]);
+                lastSend = System.currentTimeMillis();
+            }
+            ZMsg msg;
+            while ((msg = ZMsg.recvMsg(socket, ZMQ.DONTWAIT)) != null) {
+                try {
+                    Message m = Message.parse(msg);
+                    if (m.cmd() == Cmd.JOURNAL_ACK) {
+                        Object[] acked = unacked.remove(m.body().integer(Field.SEQ));
+                        if (acked != null) {
+                            ((CompletableFuture<?>) acked[1]).complete(null);
+                        }
+                    }
+                } catch (ProtocolException e) {
+                    // a confused collector: keep the records and send them again
+                }
+            }
+            if (!unacked.isEmpty() && System.currentTimeMillis() - lastSend >= resendMs) {
+                unacked.forEach((seq, rec) -> send(socket, seq, (String) rec[0]));
+                lastSend = System.currentTimeMillis();
+            }
+            if (barrier != null && unacked.isEmpty()) {
+                barrier.complete(null);
+                barrier = null;
+            }
+        }
+        JournalException gone = new JournalException("journal writer closed before the collector acknowledged");
+        unacked.values().forEach(rec -> ((CompletableFuture<?>) rec[1]).completeExceptionally(gone));
     }
 
     @SuppressWarnings("unchecked")
