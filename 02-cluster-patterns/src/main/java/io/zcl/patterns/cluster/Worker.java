@@ -109,6 +109,8 @@ public final class Worker implements AutoCloseable {
     private ZMsg stalledTask;
     private long stallUntil;
     private final Deque<ZMsg> unsentResults = new ArrayDeque<>();
+    /** How long a dropped socket may still flush what was sent on it. */
+    private static final int DROP_LINGER_MS = 1000;
 
     public Worker(Settings settings) {
         this.settings = settings;
@@ -312,6 +314,11 @@ public final class Worker implements AutoCloseable {
             poller.close();
             poller = null;
         }
+        // A result sent just before the drop may still wait for the I/O thread: with linger 0 closing
+        // would discard it. The late result after a stall was lost that way on a loaded machine (the
+        // coordinator's DISCONNECT arrived right after it), so FailureRecoveryTest never saw its duplicate.
+        // close() does not wait for the linger; a connection that is gone just lets it expire.
+        socket.setLinger(DROP_LINGER_MS);
         socket.close();
         socket = null;
     }

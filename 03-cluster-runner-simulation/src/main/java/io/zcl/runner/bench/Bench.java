@@ -173,6 +173,11 @@ public final class Bench {
                     + " no-op and `true` round trips" + (settings.streamBytes() > 0 ? ", one stream" : "")
                     + ") before any was measured, so the order of " + zmqFamily + " does not favour the later one");
         }
+        if (warmUpFanouts(settings) > 0) {
+            notes.put("warm-up per size", "at each cluster size every contender first ran " + warmUpFanouts(settings)
+                    + " unmeasured fan-outs of `true` to all its nodes (--warmup / 10), so the fan-out and sustained "
+                    + "figures are those of warm agents, as on a cluster whose agents run for days");
+        }
         for (String transport : settings.transports()) {
             Supplier<Contender> make = contenders.get(transport);
             for (int i = 0; i < settings.nodeCounts().size(); i++) {
@@ -198,6 +203,18 @@ public final class Bench {
                         if (settings.streamBytes() > 0 && c.streams()) {
                             progress.accept(transport + ": streaming " + settings.streamBytes() / (1024 * 1024) + " MiB of stdout");
                             stream.put(transport, streamMs(node1));
+                        }
+                    }
+                    // Every node warms up before the fan-outs and the sustained run are measured: a size
+                    // starts fresh agent JVMs, and a real agent is a long-running daemon whose JIT work is
+                    // long done. Measured cold, the 64-node phases paid 8 farm JVMs' compilation (the
+                    // nodes' CPU per `true` was 1.7 x that at 8 nodes). All contenders get the same rounds.
+                    int warmRounds = warmUpFanouts(settings);
+                    if (warmRounds > 0) {
+                        progress.accept(transport + ": warming up all " + n + " nodes (" + warmRounds
+                                + " fan-outs, not measured)");
+                        for (int k = 0; k < warmRounds; k++) {
+                            fanOutMs(c);
                         }
                     }
                     progress.accept(transport + ": fan-out of `true` to " + n + " nodes x " + settings.fanouts());
@@ -228,6 +245,11 @@ public final class Bench {
             }
         }
         return new Report(Map.of(), settings, latencies, sizes, stream, notes, cpu);
+    }
+
+    /** Unmeasured fan-outs to every node at each size before its measured phases: warmup / 10. */
+    static int warmUpFanouts(Settings settings) {
+        return settings.warmup() / 10;
     }
 
     private Histogram spawnFloor(Runnable afterWarmup) throws Exception {
