@@ -1,17 +1,16 @@
 package io.zcl.runner.bench;
 
-import io.zcl.runner.api.SystemConfiguration;
-import io.zcl.runner.fuzz.RefusingExecutor;
-import io.zcl.runner.zmq.NodeAgent;
+import io.zcl.runner.zmq.MuxAgents;
 import java.util.ArrayList;
 import java.util.List;
 import org.zeromq.ZContext;
 
 /**
- * Many agents in one JVM for the scale benchmark: agents node-FIRST .. node-(FIRST+COUNT-1), each a
- * real {@link NodeAgent} with its own DEALER socket and thread, sharing one ZeroMQ context. They
- * run only the built-in {@code @noop} (their executor refuses everything else), so the benchmark
- * measures the coordinator and the protocol, not process spawning. Runs until stdin closes.
+ * Many agents in one JVM for the scale benchmark: agents node-FIRST .. node-(FIRST+COUNT-1), each
+ * with its own DEALER socket speaking the agent's side of the protocol, all served by one thread
+ * ({@link MuxAgents}) on one ZeroMQ context. They run only the built-in {@code @noop}, so the
+ * benchmark measures the coordinator and the protocol, not process spawning or a thread per agent.
+ * Runs until stdin closes.
  *
  * <pre>java -cp ... io.zcl.runner.bench.ScaleFarm tcp://127.0.0.1:5555 FIRST COUNT HEARTBEAT_MS IO_THREADS</pre>
  */
@@ -30,23 +29,21 @@ public final class ScaleFarm {
         int count = Integer.parseInt(args[2]);
         int heartbeatMs = Integer.parseInt(args[3]);
         int ioThreads = Integer.parseInt(args[4]);
-        List<NodeAgent> agents = new ArrayList<>();
+        List<String> nodeIds = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            nodeIds.add("node-" + i);
+        }
         try (ZContext ctx = new ZContext(ioThreads)) {
             // A context allows 1024 sockets by default; one JVM may hold more agents than that.
             ctx.getContext().setMaxSockets(Math.max(1024, count + 64));
-            for (int i = first; i < first + count; i++) {
-                String nodeId = "node-" + i;
-                NodeAgent.Settings settings = NodeAgent.Settings.defaults(endpoint, nodeId,
-                        new SystemConfiguration(nodeId, List.of(), List.of(), List.of()))
-                        .withHeartbeat(heartbeatMs, 3).withBackoff(500, 4000);
-                agents.add(new NodeAgent(settings, new RefusingExecutor(nodeId), ctx, io.zcl.runner.zmq.MonotonicClock::millis).start());
+            try (MuxAgents agents = new MuxAgents(ctx, endpoint, nodeIds, heartbeatMs, 3,
+                    io.zcl.runner.zmq.MonotonicClock::millis).start()) {
+                System.out.println("FARM " + count + " agents started");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // serve until the parent closes our stdin
+                }
             }
-            System.out.println("FARM " + count + " agents started");
-            System.out.flush();
-            while (System.in.read() >= 0) {
-                // serve until the parent closes our stdin
-            }
-            agents.forEach(NodeAgent::close);
         }
     }
 }
