@@ -41,6 +41,13 @@ import org.zeromq.ZContext;
 @Timeout(120)
 class PythonCoordinatorInteropTest {
 
+    /**
+     * 1000 ms x liveness 3. It was 250 ms x 3: an extended run's -Pfast tier (two test JVMs on 2 cores) left
+     * the Python process or this JVM without a core for 750 ms, and both agents reconnected at the same
+     * millisecond, failing the idle check. A liveness of 3 s is far from that.
+     */
+    private static final int HEARTBEAT_MS = 1000;
+
     static final Path PYTHON = Path.of("/usr/bin/python3");
     static final Path SCRIPT = Path.of("..", "integration-plan", "python", "zcr1_coordinator.py").toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,7 +80,7 @@ class PythonCoordinatorInteropTest {
         requirePythonZmq();
         assertThat(SCRIPT).exists();
         python = new ProcessBuilder(PYTHON.toString(), SCRIPT.toString(), "--bind", "tcp://127.0.0.1:*",
-                "--heartbeat-ms", "250", "--liveness", "3", "--serve").start();
+                "--heartbeat-ms", String.valueOf(HEARTBEAT_MS), "--liveness", "3", "--serve").start();
         requests = new OutputStreamWriter(python.getOutputStream(), StandardCharsets.UTF_8);
         Thread out = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(python.getInputStream(), StandardCharsets.UTF_8))) {
@@ -130,9 +137,9 @@ class PythonCoordinatorInteropTest {
         JsonNode up2 = request(Map.of("op", "await_up", "node", "node-2"), "up");
         assertThat(up2.path("hostname").asText()).isEqualTo("host-node-2"); // the SystemConfiguration from HELLO
 
-        // idle for 6 x the heartbeat: the Python side's HEARTBEATs keep the agents from reconnecting all that time
-        // (Awaitility by its full name: this class has an await of its own, for the Python side's events)
-        org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(10))
+        // idle for 4 x the heartbeat, longer than liveness x heartbeat: only the Python side's HEARTBEATs keep the
+        // agents from reconnecting all that time (Awaitility by its full name: this class has an await of its own)
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(4 * HEARTBEAT_MS)).atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(node1.reconnects()).as("agent reconnects while idle").isZero());
 
         // stdout and stderr, streamed as OUTPUT and captured in the RESULT
@@ -221,7 +228,7 @@ class PythonCoordinatorInteropTest {
                 LocalNodeExecutor.Settings.defaults().withMaxConcurrentCommands(8));
         SystemConfiguration system = new SystemConfiguration("host-" + nodeId, List.of(), List.of(), List.of());
         NodeAgent agent = new NodeAgent(NodeAgent.Settings.defaults(endpoint, nodeId, system)
-                .withHeartbeat(250, 3).withBackoff(100, 1000).withPolicy(CommandPolicy.anyProgram()), exec, zmq, System::currentTimeMillis).start();
+                .withHeartbeat(HEARTBEAT_MS, 3).withBackoff(100, 1000).withPolicy(CommandPolicy.anyProgram()), exec, zmq, System::currentTimeMillis).start();
         toClose.add(exec);
         toClose.add(agent);
         return agent;
