@@ -18,7 +18,6 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -144,7 +143,7 @@ public final class MuxAgents implements AutoCloseable {
                 }
                 // A socket's signal written but not yet counted (see Readiness): do not spin on it.
                 if (n > 0 && !any) {
-                    LockSupport.parkNanos(Math.min(1_000_000L, 50_000L << Math.min(spurious++, 5)));
+                    Readiness.backOff(spurious++);
                 } else {
                     spurious = 0;
                 }

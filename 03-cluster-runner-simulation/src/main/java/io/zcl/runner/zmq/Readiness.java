@@ -87,15 +87,7 @@ final class Readiness implements AutoCloseable {
                 if (selector.select(Math.max(1, left / 1_000_000L)) == 0) {
                     return; // timed out, or woken by close
                 }
-                boolean channel = false;
-                for (SelectionKey k : selector.selectedKeys()) {
-                    if (k.attachment() instanceof Integer i) {
-                        selected[i] = true;
-                        channel = true;
-                    }
-                }
-                selector.selectedKeys().clear();
-                if (channel) {
+                if (recordSelected()) {
                     return;
                 }
             } catch (ClosedSelectorException e) {
@@ -109,11 +101,7 @@ final class Readiness implements AutoCloseable {
                 }
             }
             spuriousWakes++;
-            if (spurious++ == 0) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(Math.min(1_000_000L, 50_000L << Math.min(spurious - 1, 5)));
-            }
+            backOff(spurious++);
         }
     }
 
@@ -121,17 +109,37 @@ final class Readiness implements AutoCloseable {
     private void checkNow() {
         try {
             if (selector.selectNow() > 0) {
-                for (SelectionKey k : selector.selectedKeys()) {
-                    if (k.attachment() instanceof Integer i) {
-                        selected[i] = true;
-                    }
-                }
-                selector.selectedKeys().clear();
+                recordSelected();
             }
         } catch (ClosedSelectorException e) {
             // closed while stopping
         } catch (IOException e) {
             throw new UncheckedIOException("checking the sockets failed", e);
+        }
+    }
+
+    /** Marks the channels among the selected keys (sockets carry no index) and clears them; true if any. */
+    private boolean recordSelected() {
+        boolean channel = false;
+        for (SelectionKey k : selector.selectedKeys()) {
+            if (k.attachment() instanceof Integer i) {
+                selected[i] = true;
+                channel = true;
+            }
+        }
+        selector.selectedKeys().clear();
+        return channel;
+    }
+
+    /**
+     * The pause after the {@code n}-th (from 0) consecutive wake-up that found nothing: a yield,
+     * then 50 us doubling up to 1 ms, so a signal not yet counted is not spun on.
+     */
+    static void backOff(int n) {
+        if (n == 0) {
+            Thread.yield();
+        } else {
+            LockSupport.parkNanos(Math.min(1_000_000L, 50_000L << Math.min(n - 1, 5)));
         }
     }
 
