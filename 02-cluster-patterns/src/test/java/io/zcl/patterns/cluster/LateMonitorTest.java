@@ -18,13 +18,15 @@ class LateMonitorTest {
     void aLateMonitorStartsFromTheSnapshotAndSeesEveryWorker() throws Exception {
         EventRecorder events = new EventRecorder();
         List<Worker> workers = new ArrayList<>();
-        try (Coordinator c = new Coordinator(Coordinator.Settings.loopback().withHeartbeat(200, 3).withLog(Log.quiet()),
+        try (Coordinator c = new Coordinator(Coordinator.Settings.loopback().withHeartbeat(1000, 3).withLog(Log.quiet()),
                 List.of()).onEvent(events).start()) {
             for (String name : List.of("w1", "w2", "w3")) {
-                workers.add(new Worker(Worker.Settings.of(name, c.tasksEndpoint()).withHeartbeat(200, 3)
+                workers.add(new Worker(Worker.Settings.of(name, c.tasksEndpoint()).withHeartbeat(1000, 3)
                         .withLog(Log.quiet())).start());
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> events.ofType(Protocol.TOPIC_JOINED).size() == 3);
+            // Each worker joined (a starved one may join twice at 200 ms x 3; heartbeats are 1000 ms x 3 now).
+            await().atMost(Duration.ofSeconds(30)).until(() -> events.ofType(Protocol.TOPIC_JOINED).stream()
+                    .map(e -> e.worker()).collect(java.util.stream.Collectors.toSet()).containsAll(List.of("w1", "w2", "w3")));
 
             try (Monitor monitor = new Monitor(Monitor.Settings.of(c.eventsEndpoint(), c.snapshotEndpoint()).quiet()).start()) {
                 Snapshot first = monitor.awaitFirstSnapshot(Duration.ofSeconds(10));
@@ -36,7 +38,7 @@ class LateMonitorTest {
                 assertThat(first.workers()).extracting(WorkerRow::state).containsOnly("ready");
 
                 // Then it follows events: a new worker shows up in its table.
-                workers.add(new Worker(Worker.Settings.of("w4", c.tasksEndpoint()).withHeartbeat(200, 3)
+                workers.add(new Worker(Worker.Settings.of("w4", c.tasksEndpoint()).withHeartbeat(1000, 3)
                         .withLog(Log.quiet())).start());
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> monitor.rows().stream().map(WorkerRow::name).toList().contains("w4"));
